@@ -1,0 +1,48 @@
+// Builds the Fastify app: the platform (errors, auth, OpenAPI, docs, health), then each module's routes.
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { sql } from 'kysely';
+import type { Config } from './config.js';
+import { Authenticator } from './kit/auth.js';
+import type { Context } from './kit/context.js';
+import type { Database } from './kit/db.js';
+import { createHttpServer, registerAuthentication, registerErrorHandling, type App } from './kit/http.js';
+import { registerAccessTokenResolvers } from './modules/access-token/service.js';
+import { organizationRoutes } from './modules/organization/routes.js';
+
+/** Each module's routes, in the order they appear in the API reference. */
+const MODULE_ROUTES: ((app: App, context: Context) => void)[] = [organizationRoutes];
+
+export async function buildApp(config: Config, db: Database): Promise<{ app: App; context: Context }> {
+  const app = createHttpServer({ logLevel: config.logLevel });
+  const authenticator = new Authenticator(db, config.secret);
+  registerAccessTokenResolvers(authenticator);
+  const context: Context = { config, db, authenticator, log: app.log };
+
+  registerErrorHandling(app);
+  registerAuthentication(app, authenticator);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Floe', description: 'A self-hostable server for the Polar API.', version: '0.1.0' },
+      servers: [{ url: config.baseUrl }],
+      components: { securitySchemes: { access_token: { type: 'http', scheme: 'bearer' } } },
+      security: [{ access_token: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
+    try {
+      await sql`SELECT 1`.execute(db);
+      return { status: 'ok' };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable' });
+    }
+  });
+
+  for (const routes of MODULE_ROUTES) routes(app, context);
+  return { app, context };
+}

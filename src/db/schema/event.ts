@@ -1,0 +1,9 @@
+import type { Json, Timestamp } from './organization.js';
+
+export interface EventsTable {
+  id: string;
+  created_at: Timestamp;
+  organization_id: string;
+  type: string;
+  payload: Json<{ type: string; data: unknown }>;
+}

@@ -1,0 +1,224 @@
+// Who is making a request (the subject), what they may do (scopes), and which organizations they
+// may see. Tokens are looked up by the HMAC of their value; resolvers are registered per prefix by
+// the modules that own each kind of token (access tokens, customer sessions, ...).
+//
+// Lookups are cached in-process for TOKEN_CACHE_MS, so a revoked or expired token stops working
+// within that time on every process.
+import { createHmac } from 'node:crypto';
+import { sql, type RawBuilder } from 'kysely';
+import type { FastifyRequest } from 'fastify';
+import type { Queryable } from './db.js';
+import { BearerError, NotPermitted, Unauthorized, ValidationError } from './errors.js';
+import { clock } from './clock.js';
+
+export type Scope = string;
+
+export type Subject =
+  | { kind: 'user'; userId: string; scopes: ReadonlySet<Scope> }
+  | { kind: 'organization'; organizationId: string; scopes: ReadonlySet<Scope> }
+  | { kind: 'customer'; customerId: string; organizationId: string; scopes: ReadonlySet<Scope> }
+  | { kind: 'anonymous' };
+
+export type SubjectKind = Subject['kind'];
+export type UserSubject = Extract<Subject, { kind: 'user' }>;
+export type OrganizationSubject = Extract<Subject, { kind: 'organization' }>;
+export type CustomerSubject = Extract<Subject, { kind: 'customer' }>;
+/** The subjects that act for a merchant: a user (member of organizations) or an organization. */
+export type MerchantSubject = UserSubject | OrganizationSubject;
+
+/** Every scope a token may hold (reserved scopes such as `web_default` are not grantable). */
+export const SCOPES: readonly Scope[] = [
+  'openid', 'profile', 'email', 'user:read',
+  'organizations:read', 'organizations:write',
+  'custom_fields:read', 'custom_fields:write',
+  'discounts:read', 'discounts:write',
+  'checkout_links:read', 'checkout_links:write',
+  'checkouts:read', 'checkouts:write',
+  'products:read', 'products:write',
+  'benefits:read', 'benefits:write',
+  'files:read', 'files:write',
+  'subscriptions:read', 'subscriptions:write',
+  'customers:read', 'customers:write',
+  'customer_sessions:write',
+  'orders:read',
+  'metrics:read',
+  'webhooks:read', 'webhooks:write',
+  'external_organizations:read',
+  'license_keys:read', 'license_keys:write',
+  'repositories:read', 'repositories:write',
+  'issues:read', 'issues:write',
+  'customer_portal:read', 'customer_portal:write',
+];
+
+/** What a route accepts: which subjects, and scopes of which the subject must hold at least one. */
+export interface AuthRequirement {
+  subjects: readonly SubjectKind[];
+  scopes?: readonly Scope[];
+}
+
+/** `R` in Polar's terms: any of read or write of the resource. */
+export function readScopes(resource: string): Scope[] {
+  return [`${resource}:read`, `${resource}:write`];
+}
+
+/** `W` in Polar's terms: the write scope of the resource. */
+export function writeScopes(resource: string): Scope[] {
+  return [`${resource}:write`];
+}
+
+export const MERCHANT: readonly SubjectKind[] = ['user', 'organization'];
+
+export interface ResolvedToken {
+  subject: Exclude<Subject, { kind: 'anonymous' }>;
+  /** When the token stops being valid; null for never. */
+  expiresAt: Date | null;
+}
+
+export type TokenResolver = (db: Queryable, tokenHash: string) => Promise<ResolvedToken | null>;
+
+const TOKEN_CACHE_MS = 500;
+const TOKEN_CACHE_MAX = 10_000;
+
+export class Authenticator {
+  private readonly resolvers = new Map<string, TokenResolver>();
+  private readonly cache = new Map<string, { token: ResolvedToken; cachedUntil: number }>();
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly secret: string,
+  ) {}
+
+  hashToken(token: string): string {
+    return createHmac('sha256', this.secret).update(token).digest('hex');
+  }
+
+  registerResolver(prefix: string, resolver: TokenResolver): void {
+    this.resolvers.set(prefix, resolver);
+  }
+
+  /** Forgets cached lookups, e.g. right after this process revoked a token. */
+  forget(): void {
+    this.cache.clear();
+  }
+
+  async resolve(authorization: string | undefined): Promise<Subject | null> {
+    const token = parseBearer(authorization);
+    if (token === undefined) return { kind: 'anonymous' };
+    const hash = this.hashToken(token);
+    const now = Date.now();
+    let resolved: ResolvedToken | null;
+    const cached = this.cache.get(hash);
+    if (cached && cached.cachedUntil > now) {
+      resolved = cached.token;
+    } else {
+      resolved = await this.lookup(token, hash);
+      if (resolved) {
+        if (this.cache.size >= TOKEN_CACHE_MAX) this.cache.clear();
+        this.cache.set(hash, { token: resolved, cachedUntil: now + TOKEN_CACHE_MS });
+      } else {
+        this.cache.delete(hash);
+      }
+    }
+    if (!resolved) return null;
+    if (resolved.expiresAt && resolved.expiresAt.getTime() <= clock.now().getTime()) return null;
+    return resolved.subject;
+  }
+
+  private async lookup(token: string, hash: string): Promise<ResolvedToken | null> {
+    for (const [prefix, resolver] of this.resolvers) {
+      if (token.startsWith(prefix)) return resolver(this.db, hash);
+    }
+    return null;
+  }
+
+  /** Resolves the request's subject and checks it against what the route requires. */
+  async authenticate(request: FastifyRequest, requirement: AuthRequirement): Promise<Subject> {
+    const subject = await this.resolve(request.headers.authorization);
+    if (subject === null) {
+      throw new BearerError(401, 'invalid_token', 'The access token provided is expired, revoked, malformed, or invalid for other reasons.');
+    }
+    if (subject.kind === 'anonymous') {
+      if (requirement.subjects.includes('anonymous')) return subject;
+      throw new Unauthorized();
+    }
+    if (!requirement.subjects.includes(subject.kind)) {
+      throw new BearerError(401, 'invalid_token', 'The subject of this access token is not valid for this endpoint.');
+    }
+    const scopes = requirement.scopes;
+    if (scopes && scopes.length > 0 && !scopes.some((scope) => subject.scopes.has(scope))) {
+      throw new BearerError(
+        403,
+        'insufficient_scope',
+        'The request requires higher privileges than provided by the access token.',
+        scopes.join(' '),
+      );
+    }
+    return subject;
+  }
+}
+
+function parseBearer(authorization: string | undefined): string | undefined {
+  if (!authorization) return undefined;
+  const space = authorization.indexOf(' ');
+  if (space < 0 || authorization.slice(0, space).toLowerCase() !== 'bearer') return undefined;
+  const token = authorization.slice(space + 1).trim();
+  return token === '' ? undefined : token;
+}
+
+/**
+ * A condition on an `organization_id` column: true for the organizations the subject may see
+ * (a user's active memberships, or the organization itself). Use it in every tenant-owned query.
+ */
+export function isVisibleOrganization(subject: MerchantSubject | CustomerSubject, column: string): RawBuilder<boolean> {
+  const ref = sql.ref(column);
+  if (subject.kind === 'user') {
+    return sql<boolean>`${ref} IN (SELECT uo.organization_id FROM user_organizations uo JOIN organizations o ON o.id = uo.organization_id WHERE uo.user_id = ${subject.userId} AND uo.deleted_at IS NULL AND o.deleted_at IS NULL AND o.blocked_at IS NULL)`;
+  }
+  return sql<boolean>`${ref} = ${subject.organizationId}`;
+}
+
+/** Whether a user is an active member of an organization. */
+export async function isMember(db: Queryable, userId: string, organizationId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('user_organizations')
+    .select('user_id')
+    .where('user_id', '=', userId)
+    .where('organization_id', '=', organizationId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * The organization a create payload belongs to (Polar's rule): an organization token implies its
+ * own and may not name one; a user must name one they are a member of. `nonMember` says how a
+ * module reports a user who is not a member (products and files: 403; the others: 422).
+ */
+export async function resolveOrganizationForCreate(
+  db: Queryable,
+  subject: MerchantSubject,
+  organizationId: string | null | undefined,
+  nonMember: 'forbidden' | 'not_found' = 'not_found',
+): Promise<string> {
+  const loc = ['body', 'organization_id'];
+  if (subject.kind === 'organization') {
+    if (organizationId) {
+      throw new ValidationError(loc, 'Setting organization_id is disallowed when using an organization token.', organizationId, 'organization_token');
+    }
+    return subject.organizationId;
+  }
+  if (!organizationId) throw new ValidationError(loc, 'organization_id is required.', null, 'missing');
+  const organization = await db
+    .selectFrom('organizations')
+    .select('id')
+    .where('id', '=', organizationId)
+    .where('deleted_at', 'is', null)
+    .where('blocked_at', 'is', null)
+    .executeTakeFirst();
+  if (!organization) throw new ValidationError(loc, 'Organization not found.', organizationId);
+  if (!(await isMember(db, subject.userId, organizationId))) {
+    if (nonMember === 'forbidden') throw new NotPermitted();
+    throw new ValidationError(loc, 'Organization not found.', organizationId);
+  }
+  return organizationId;
+}

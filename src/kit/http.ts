@@ -1,0 +1,204 @@
+// The HTTP platform every module's routes run on: Fastify with TypeBox, one error handler that
+// speaks Polar's error shapes, authentication from each route's `config.auth`, and the OpenAPI
+// document generated from the route schemas.
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Authenticator, AuthRequirement, CustomerSubject, MerchantSubject, Subject } from './auth.js';
+import { PolarError, RequestValidationError, type ValidationIssue } from './errors.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may call the route; routes without it are public. */
+    auth?: AuthRequirement;
+  }
+  interface FastifyRequest {
+    subject: Subject;
+  }
+}
+
+export type App = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  import('fastify').FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export const BODY_LIMIT = 1024 * 1024;
+
+export function createHttpServer(options: { logLevel: string }): App {
+  const app = Fastify({
+    logger: {
+      level: options.logLevel,
+      // Never log credentials.
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+    },
+    bodyLimit: BODY_LIMIT,
+    ajv: {
+      customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: true, useDefaults: true },
+    },
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorateRequest('subject', undefined as never);
+  return app;
+}
+
+/** Authenticates every route that declares `config.auth`, before its body is read. */
+export function registerAuthentication(app: App, authenticator: Authenticator): void {
+  app.addHook('onRequest', async (request) => {
+    const requirement = request.routeOptions.config.auth;
+    request.subject = requirement ? await authenticator.authenticate(request, requirement) : { kind: 'anonymous' };
+  });
+}
+
+/** The subject of a route that accepts only merchants (users and organizations). */
+export function merchantOf(request: FastifyRequest): MerchantSubject {
+  const subject = request.subject;
+  if (subject.kind !== 'user' && subject.kind !== 'organization') throw new Error(`route expects a merchant subject, got ${subject.kind}`);
+  return subject;
+}
+
+export function customerOf(request: FastifyRequest): CustomerSubject {
+  const subject = request.subject;
+  if (subject.kind !== 'customer') throw new Error(`route expects a customer subject, got ${subject.kind}`);
+  return subject;
+}
+
+const LOCATION_OF_PART: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
+const REQUEST_FIELD_OF_PART: Record<string, string> = { body: 'body', querystring: 'query', params: 'params', headers: 'headers' };
+
+interface AjvError {
+  keyword: string;
+  instancePath: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+function valueAt(root: unknown, path: (string | number)[]): unknown {
+  let value = root;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string | number, unknown>)[key];
+  }
+  return value;
+}
+
+/** Translates one Ajv error into the issue shape (type, loc, msg, input) Polar's framework reports. */
+function toIssue(error: AjvError, part: string, data: unknown): ValidationIssue {
+  const path: (string | number)[] = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment));
+  const loc = [LOCATION_OF_PART[part] ?? part, ...path];
+  const input = valueAt(data, path) ?? null;
+  const params = error.params;
+  switch (error.keyword) {
+    case 'required':
+      return { type: 'missing', loc: [...loc, String(params.missingProperty)], msg: 'Field required', input };
+    case 'additionalProperties':
+      return { type: 'extra_forbidden', loc: [...loc, String(params.additionalProperty)], msg: 'Extra inputs are not permitted', input };
+    case 'type': {
+      const type = String(params.type).split(',')[0];
+      const names: Record<string, string> = { integer: 'int', number: 'float', boolean: 'bool', string: 'string', object: 'dict', array: 'list' };
+      const name = names[type ?? ''] ?? type;
+      return { type: `${name}_type`, loc, msg: `Input should be a valid ${type === 'object' ? 'dictionary' : type}`, input };
+    }
+    case 'minLength':
+      return { type: 'string_too_short', loc, msg: `String should have at least ${params.limit} character${params.limit === 1 ? '' : 's'}`, input, ctx: { min_length: params.limit } };
+    case 'maxLength':
+      return { type: 'string_too_long', loc, msg: `String should have at most ${params.limit} characters`, input, ctx: { max_length: params.limit } };
+    case 'minimum':
+      return { type: 'greater_than_equal', loc, msg: `Input should be greater than or equal to ${params.limit}`, input, ctx: { ge: params.limit } };
+    case 'exclusiveMinimum':
+      return { type: 'greater_than', loc, msg: `Input should be greater than ${params.limit}`, input, ctx: { gt: params.limit } };
+    case 'maximum':
+      return { type: 'less_than_equal', loc, msg: `Input should be less than or equal to ${params.limit}`, input, ctx: { le: params.limit } };
+    case 'exclusiveMaximum':
+      return { type: 'less_than', loc, msg: `Input should be less than ${params.limit}`, input, ctx: { lt: params.limit } };
+    case 'minItems':
+      return { type: 'too_short', loc, msg: `List should have at least ${params.limit} item${params.limit === 1 ? '' : 's'}`, input };
+    case 'maxItems':
+      return { type: 'too_long', loc, msg: `List should have at most ${params.limit} items`, input };
+    case 'maxProperties':
+      return { type: 'too_long', loc, msg: `Dictionary should have at most ${params.limit} items`, input };
+    case 'enum':
+      return { type: 'enum', loc, msg: `Input should be ${(params.allowedValues as unknown[]).map((v) => `'${String(v)}'`).join(', ')}`, input };
+    case 'const':
+      return { type: 'literal_error', loc, msg: `Input should be '${String(params.allowedValue)}'`, input };
+    case 'pattern':
+      return { type: 'string_pattern_mismatch', loc, msg: `String should match pattern '${params.pattern}'`, input };
+    case 'format': {
+      const formats: Record<string, [string, string]> = {
+        uuid: ['uuid_parsing', 'Input should be a valid UUID'],
+        'date-time': ['datetime_parsing', 'Input should be a valid datetime'],
+        date: ['date_parsing', 'Input should be a valid date'],
+        uri: ['url_parsing', 'Input should be a valid URL'],
+        email: ['value_error', 'value is not a valid email address'],
+      };
+      const [type, msg] = formats[String(params.format)] ?? ['value_error', `Input should be a valid ${params.format}`];
+      return { type, loc, msg, input };
+    }
+    case 'propertyNames':
+      return { type: 'value_error', loc, msg: 'Invalid key', input };
+    default:
+      return { type: 'value_error', loc, msg: error.message ?? 'Invalid value', input };
+  }
+}
+
+/** Ajv reports a failed union as one error per branch plus the union itself: keep what says most. */
+function dedupe(issues: ValidationIssue[]): ValidationIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = `${issue.type}|${JSON.stringify(issue.loc)}|${issue.msg}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function send(reply: FastifyReply, statusCode: number, headers: Record<string, string>, body: unknown): FastifyReply {
+  return reply.code(statusCode).headers(headers).type('application/json').send(JSON.stringify(body));
+}
+
+export function registerErrorHandling(app: App): void {
+  app.setErrorHandler((error: FastifyError | PolarError | Error, request, reply) => {
+    if (error instanceof PolarError) return send(reply, error.statusCode, error.headers, error.body());
+    const fastifyError = error as FastifyError & { validationContext?: string };
+    if (fastifyError.validation) {
+      const part = fastifyError.validationContext ?? 'body';
+      const data = (request as unknown as Record<string, unknown>)[REQUEST_FIELD_OF_PART[part] ?? part];
+      const issues = dedupe(fastifyError.validation.map((item) => toIssue(item as AjvError, part, data)));
+      const nonUnion = issues.filter((issue) => issue.type !== 'value_error' || !issue.msg.startsWith('must match'));
+      return send(reply, 422, {}, new RequestValidationError(nonUnion.length > 0 ? nonUnion : issues).body());
+    }
+    switch (fastifyError.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return send(reply, 413, {}, { error: 'PayloadTooLarge', detail: `Request body is larger than ${BODY_LIMIT} bytes.` });
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return send(reply, 415, {}, { error: 'UnsupportedMediaType', detail: 'Unsupported media type.' });
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return send(reply, 422, {}, new RequestValidationError([{ type: 'missing', loc: ['body'], msg: 'Field required', input: null }]).body());
+      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+        return send(reply, 400, {}, { error: 'BadRequest', detail: 'Invalid Content-Length.' });
+    }
+    if (fastifyError.statusCode === 400 && (error instanceof SyntaxError || fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY')) {
+      return send(reply, 422, {}, new RequestValidationError([{ type: 'json_invalid', loc: ['body'], msg: 'JSON decode error', input: {}, ctx: { error: error.message } }]).body());
+    }
+    if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+      return send(reply, fastifyError.statusCode, {}, { error: 'BadRequest', detail: error.message });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return send(reply, 500, {}, { error: 'InternalServerError', detail: 'Internal Server Error' });
+  });
+
+  app.setNotFoundHandler((request, reply) => send(reply, 404, {}, { error: 'ResourceNotFound', detail: 'Not found' }));
+
+  // The SDK matches response media types; give JSON exactly as Polar does.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string' && type.startsWith('application/json;')) reply.header('content-type', 'application/json');
+    return payload;
+  });
+}

@@ -1,0 +1,184 @@
+#!/usr/bin/env node
+// The `floe` command: serve, worker, migrate, bootstrap, token.
+import { parseArgs } from 'node:util';
+import { buildApp } from './app.js';
+import { ConfigError, readConfig, type Config } from './config.js';
+import { startEmbeddedPostgres } from './db/embedded.js';
+import { migrate } from './db/migrate.js';
+import { Authenticator, SCOPES } from './kit/auth.js';
+import { transaction } from './kit/db.js';
+import { createAccessToken, revokeAccessToken } from './modules/access-token/service.js';
+import { findOrCreateOrganization } from './modules/organization/service.js';
+import { findOrCreateUser } from './modules/user/service.js';
+import { startRuntime } from './runtime.js';
+import { startWorker } from './worker.js';
+
+const USAGE = `Usage: floe <command> [options]
+
+Commands:
+  serve                 Serve the API and pages, with an in-process worker (default)
+  worker                Run background workers only
+  migrate               Apply database migrations and exit
+  bootstrap             Create (or reuse) a user, an organization and a token
+      --email E --org-name N --org-slug S [--json]
+  token create          Create an access token
+      (--email E | --org-slug S) [--scopes a,b] [--expires-in SECONDS] [--json]
+  token revoke TOKEN    Revoke an access token (by value or id)
+
+Settings come from the environment: PORT, HOST, DATABASE_URL, FLOE_DATA_DIR, FLOE_BASE_URL,
+FLOE_SECRET, FLOE_LOG_LEVEL.`;
+
+const stderr = (message: string) => process.stderr.write(`floe: ${message}\n`);
+
+function onSignals(stop: () => Promise<void>): void {
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          stderr(`error while stopping: ${String(error)}`);
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+async function serve(config: Config, options: { withWorker: boolean }): Promise<void> {
+  const runtime = await startRuntime(config, stderr);
+  const { app, context } = await buildApp(config, runtime.database.db);
+  const worker = options.withWorker ? startWorker(context) : undefined;
+  onSignals(async () => {
+    await app.close();
+    await worker?.stop();
+    await runtime.close();
+  });
+  await app.listen({ port: config.port, host: config.host });
+}
+
+async function worker(config: Config): Promise<void> {
+  const runtime = await startRuntime(config, stderr);
+  const { context } = await buildApp(config, runtime.database.db);
+  const running = startWorker(context);
+  onSignals(async () => {
+    await running.stop();
+    await runtime.close();
+  });
+}
+
+async function migrateCommand(config: Config): Promise<void> {
+  const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir, stderr);
+  try {
+    const applied = await migrate(config.databaseUrl ?? embedded!.url);
+    stderr(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'nothing to apply');
+  } finally {
+    await embedded?.stop();
+  }
+}
+
+function required(values: Record<string, unknown>, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') throw new ConfigError(`--${name} is required`);
+  return value;
+}
+
+async function bootstrap(config: Config, args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { email: { type: 'string' }, 'org-name': { type: 'string' }, 'org-slug': { type: 'string' }, json: { type: 'boolean' } },
+  });
+  const email = required(values, 'email');
+  const name = required(values, 'org-name');
+  const slug = required(values, 'org-slug');
+  const runtime = await startRuntime(config, stderr, { poolSize: 2 });
+  try {
+    const authenticator = new Authenticator(runtime.database.db, config.secret);
+    const result = await transaction(runtime.database.db, async (trx) => {
+      const user = await findOrCreateUser(trx, email);
+      const organization = await findOrCreateOrganization(trx, user.id, { name, slug });
+      const { token } = await createAccessToken(trx, authenticator, { kind: 'personal', userId: user.id }, { scopes: SCOPES, comment: 'floe bootstrap' });
+      return { user_id: user.id, organization_id: organization.id, token };
+    });
+    if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else process.stdout.write(`user ${result.user_id}\norganization ${result.organization_id}\ntoken ${result.token}\n`);
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function token(config: Config, args: string[]): Promise<void> {
+  const [action, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      email: { type: 'string' },
+      'org-slug': { type: 'string' },
+      scopes: { type: 'string' },
+      'expires-in': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
+  const runtime = await startRuntime(config, stderr, { poolSize: 2 });
+  const db = runtime.database.db;
+  const authenticator = new Authenticator(db, config.secret);
+  try {
+    if (action === 'revoke') {
+      const value = positionals[0];
+      if (!value) throw new ConfigError('token revoke needs a token or token id');
+      const revoked = await transaction(db, (trx) => revokeAccessToken(trx, authenticator, value));
+      if (!revoked) throw new ConfigError('no such active token');
+      stderr('revoked');
+      return;
+    }
+    if (action !== 'create') throw new ConfigError(`unknown token action "${action ?? ''}"`);
+    const scopes = values.scopes ? values.scopes.split(',').map((scope) => scope.trim()) : SCOPES;
+    const unknown = scopes.filter((scope) => !SCOPES.includes(scope));
+    if (unknown.length > 0) throw new ConfigError(`unknown scopes: ${unknown.join(', ')}`);
+    const expiresIn = values['expires-in'] ? Number(values['expires-in']) : undefined;
+    if (expiresIn !== undefined && !(Number.isInteger(expiresIn) && expiresIn > 0)) throw new ConfigError('--expires-in must be a positive integer');
+    const created = await transaction(db, async (trx) => {
+      if (values['org-slug']) {
+        const organization = await trx.selectFrom('organizations').select('id').where('slug', '=', values['org-slug']).executeTakeFirst();
+        if (!organization) throw new ConfigError(`no organization with slug "${values['org-slug']}"`);
+        return createAccessToken(trx, authenticator, { kind: 'organization', organizationId: organization.id }, { scopes, expiresInSeconds: expiresIn });
+      }
+      const user = await findOrCreateUser(trx, required(values, 'email'));
+      return createAccessToken(trx, authenticator, { kind: 'personal', userId: user.id }, { scopes, expiresInSeconds: expiresIn });
+    });
+    process.stdout.write(values.json ? `${JSON.stringify(created)}\n` : `${created.token}\n`);
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command = 'serve', ...args] = argv;
+  if (command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const config = readConfig();
+  switch (command) {
+    case 'serve':
+      return serve(config, { withWorker: true });
+    case 'worker':
+      return worker(config);
+    case 'migrate':
+      return migrateCommand(config);
+    case 'bootstrap':
+      return bootstrap(config, args);
+    case 'token':
+      return token(config, args);
+    default:
+      throw new ConfigError(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  stderr(error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exit(1);
+});

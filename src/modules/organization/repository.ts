@@ -1,0 +1,72 @@
+// The only place the organizations and user_organizations tables are read or written.
+import type { Insertable, Updateable } from 'kysely';
+import type { OrganizationsTable, OrganizationRow } from '../../db/schema/organization.js';
+import { isVisibleOrganization, type MerchantSubject } from '../../kit/auth.js';
+import type { Queryable, Transaction } from '../../kit/db.js';
+import { paginate, type PageRequest } from '../../kit/pagination.js';
+import type { SortCriterion } from '../../kit/sorting.js';
+import type { OrganizationSortField } from './schemas.js';
+
+function visible(db: Queryable, subject: MerchantSubject) {
+  return db
+    .selectFrom('organizations')
+    .selectAll()
+    .where('deleted_at', 'is', null)
+    .where('blocked_at', 'is', null)
+    .where(isVisibleOrganization(subject, 'organizations.id'));
+}
+
+export function findVisibleById(db: Queryable, subject: MerchantSubject, id: string): Promise<OrganizationRow | undefined> {
+  return visible(db, subject).where('id', '=', id).executeTakeFirst();
+}
+
+export async function listVisible(
+  db: Queryable,
+  subject: MerchantSubject,
+  filters: { slug?: string },
+  sorting: SortCriterion<OrganizationSortField>[],
+  page: PageRequest,
+): Promise<{ rows: OrganizationRow[]; totalCount: number }> {
+  let query = visible(db, subject);
+  if (filters.slug) query = query.where('slug', '=', filters.slug.toLowerCase());
+  for (const { field, direction } of sorting) {
+    // Polar sorts "name" by slug.
+    query = query.orderBy(field === 'name' ? 'slug' : 'created_at', direction);
+  }
+  return paginate(query, page);
+}
+
+export async function slugExists(db: Queryable, slug: string): Promise<boolean> {
+  const row = await db.selectFrom('organizations').select('id').where('slug', '=', slug).executeTakeFirst();
+  return row !== undefined;
+}
+
+export function findBySlug(db: Queryable, slug: string): Promise<OrganizationRow | undefined> {
+  return db.selectFrom('organizations').selectAll().where('slug', '=', slug).where('deleted_at', 'is', null).executeTakeFirst();
+}
+
+/** Inserts unless the slug is taken (also by a deleted organization); answers the row or undefined. */
+export function insert(trx: Transaction, values: Insertable<OrganizationsTable>): Promise<OrganizationRow | undefined> {
+  return trx
+    .insertInto('organizations')
+    .values(values)
+    .onConflict((conflict) => conflict.column('slug').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export function update(trx: Transaction, id: string, values: Updateable<OrganizationsTable>): Promise<OrganizationRow> {
+  return trx.updateTable('organizations').set(values).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+}
+
+export function lockById(trx: Transaction, id: string): Promise<OrganizationRow | undefined> {
+  return trx.selectFrom('organizations').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+export async function addMember(trx: Transaction, userId: string, organizationId: string, now: Date): Promise<void> {
+  await trx
+    .insertInto('user_organizations')
+    .values({ user_id: userId, organization_id: organizationId, created_at: now })
+    .onConflict((conflict) => conflict.columns(['user_id', 'organization_id']).doUpdateSet({ deleted_at: null }))
+    .execute();
+}

@@ -1,0 +1,41 @@
+import { IdParams } from '../../kit/schemas.js';
+import { readScopes, writeScopes } from '../../kit/auth.js';
+import { transaction } from '../../kit/db.js';
+import type { Context } from '../../kit/context.js';
+import { merchantOf, type App } from '../../kit/http.js';
+import * as service from './service.js';
+import { ListResourceOrganization, Organization, OrganizationCreate, OrganizationListQuery, OrganizationUpdate } from './schemas.js';
+
+const tags = ['organizations'];
+
+export function organizationRoutes(app: App, { db }: Context): void {
+  app.get('/v1/organizations/', {
+    schema: { tags, summary: 'List Organizations', operationId: 'organizations:list', querystring: OrganizationListQuery, response: { 200: ListResourceOrganization } },
+    config: { auth: { subjects: ['user', 'organization'], scopes: readScopes('organizations') } },
+    handler: (request) => service.listOrganizations(db, merchantOf(request), request.query),
+  });
+
+  app.post('/v1/organizations/', {
+    schema: { tags, summary: 'Create Organization', operationId: 'organizations:create', body: OrganizationCreate, response: { 201: Organization } },
+    config: { auth: { subjects: ['user'], scopes: writeScopes('organizations') } },
+    handler: async (request, reply) => {
+      const subject = merchantOf(request);
+      if (subject.kind !== 'user') throw new Error('unreachable: route accepts users only');
+      const row = await transaction(db, (trx) => service.createOrganization(trx, subject, request.body));
+      return reply.code(201).send(service.presentOrganization(row));
+    },
+  });
+
+  app.get('/v1/organizations/:id', {
+    schema: { tags, summary: 'Get Organization', operationId: 'organizations:get', params: IdParams, response: { 200: Organization } },
+    config: { auth: { subjects: ['user', 'organization'], scopes: readScopes('organizations') } },
+    handler: async (request) => service.presentOrganization(await service.getOrganization(db, merchantOf(request), request.params.id)),
+  });
+
+  app.patch('/v1/organizations/:id', {
+    schema: { tags, summary: 'Update Organization', operationId: 'organizations:update', params: IdParams, body: OrganizationUpdate, response: { 200: Organization } },
+    config: { auth: { subjects: ['user', 'organization'], scopes: writeScopes('organizations') } },
+    handler: async (request) =>
+      service.presentOrganization(await transaction(db, (trx) => service.updateOrganization(trx, merchantOf(request), request.params.id, request.body))),
+  });
+}

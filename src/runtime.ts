@@ -1,0 +1,37 @@
+// Start-up shared by every command: read the settings, find the database (external or embedded),
+// apply migrations.
+import type { Config } from './config.js';
+import { startEmbeddedPostgres } from './db/embedded.js';
+import { migrate } from './db/migrate.js';
+import { openDatabase, type DatabaseHandle } from './kit/db.js';
+
+export interface Runtime {
+  database: DatabaseHandle;
+  /** Closes the pool and stops the embedded PostgreSQL if this process started it. */
+  close(): Promise<void>;
+}
+
+export async function startRuntime(config: Config, log: (message: string) => void, options: { poolSize?: number } = {}): Promise<Runtime> {
+  let url = config.databaseUrl;
+  let stopEmbedded = async () => {};
+  if (!url) {
+    const embedded = await startEmbeddedPostgres(config.dataDir, log);
+    url = embedded.url;
+    stopEmbedded = embedded.stop;
+  }
+  try {
+    const applied = await migrate(url);
+    if (applied.length > 0) log(`applied migrations: ${applied.join(', ')}`);
+  } catch (error) {
+    await stopEmbedded();
+    throw error;
+  }
+  const database = openDatabase(url, { max: options.poolSize });
+  return {
+    database,
+    async close() {
+      await database.close();
+      await stopEmbedded();
+    },
+  };
+}
