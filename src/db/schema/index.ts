@@ -1,5 +1,17 @@
 // Every table Floe has, as Kysely sees it. One file per aggregate; add a module's tables here.
 import type { AccessTokensTable } from './access-token.js';
+import type {
+  BenefitsTable,
+  CustomFieldsTable,
+  DiscountProductsTable,
+  DiscountsTable,
+  FilesTable,
+  ProductBenefitsTable,
+  ProductCustomFieldsTable,
+  ProductMediasTable,
+  ProductPricesTable,
+  ProductsTable,
+} from './catalog.js';
 import type { EventsTable } from './event.js';
 import type { OrganizationsTable, UserOrganizationsTable, UsersTable } from './organization.js';
 
@@ -9,4 +21,14 @@ export interface Tables {
   user_organizations: UserOrganizationsTable;
   access_tokens: AccessTokensTable;
   events: EventsTable;
+  files: FilesTable;
+  custom_fields: CustomFieldsTable;
+  benefits: BenefitsTable;
+  products: ProductsTable;
+  product_prices: ProductPricesTable;
+  product_benefits: ProductBenefitsTable;
+  product_medias: ProductMediasTable;
+  product_custom_fields: ProductCustomFieldsTable;
+  discounts: DiscountsTable;
+  discount_products: DiscountProductsTable;
 }

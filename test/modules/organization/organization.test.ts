@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { HTTPValidationError, NotPermitted, ResourceNotFound, SDKError } from '@polar-sh/sdk/models/errors';
+import { HTTPValidationError, NotPermitted, ResourceNotFound, SDKError } from '@polar-sh/sdk/models/errors/index.js';
 import { startTestApp } from '../../helpers/app.js';
+import { expectError } from '../../helpers/errors.js';
 
 const floe = await startTestApp();
 
@@ -30,19 +31,13 @@ describe('organizations', () => {
   test('slugs are validated, reserved words refused, and unique', async () => {
     const merchant = await floe.createMerchant();
     for (const slug of ['has space', 'dashboard', 'ab']) {
-      await assert.rejects(merchant.sdk.organizations.create({ name: 'Name', slug }), (error: unknown) => {
-        assert.ok(error instanceof HTTPValidationError, `slug "${slug}"`);
-        assert.deepEqual(error.detail?.[0]?.loc, ['body', 'slug']);
-        return true;
-      });
+      const error = await expectError(merchant.sdk.organizations.create({ name: 'Name', slug }), HTTPValidationError);
+      assert.deepEqual(error.detail?.[0]?.loc, ['body', 'slug'], `slug "${slug}"`);
     }
     await merchant.sdk.organizations.create({ name: 'First', slug: 'taken-slug' });
     const other = await floe.createMerchant();
-    await assert.rejects(other.sdk.organizations.create({ name: 'Second', slug: 'TAKEN-slug' }), (error: unknown) => {
-      assert.ok(error instanceof HTTPValidationError);
-      assert.equal(error.detail?.[0]?.msg, 'An organization with this slug already exists.');
-      return true;
-    });
+    const error = await expectError(other.sdk.organizations.create({ name: 'Second', slug: 'TAKEN-slug' }), HTTPValidationError);
+    assert.equal(error.detail?.[0]?.msg, 'An organization with this slug already exists.');
   });
 
   test('an organization of another tenant is not found, for reads and updates', async () => {
@@ -94,23 +89,17 @@ describe('organizations', () => {
     const listed = await collect(await sdk.organizations.list({}));
     assert.deepEqual(listed.map((organization) => organization.id), [merchant.organizationId]);
     await assert.rejects(sdk.organizations.get({ id: other.organizationId }), ResourceNotFound);
-    await assert.rejects(sdk.organizations.create({ name: 'Nope', slug: 'nope-org' }), (error: unknown) => {
-      assert.ok(error instanceof SDKError);
-      assert.equal(error.statusCode, 401);
-      return true;
-    });
+    const error = await expectError(sdk.organizations.create({ name: 'Nope', slug: 'nope-org' }), SDKError);
+    assert.equal(error.statusCode, 401);
   });
 
   test('scopes are enforced: a read-only token cannot update', async () => {
     const merchant = await floe.createMerchant({ scopes: ['organizations:read'] });
     await merchant.sdk.organizations.get({ id: merchant.organizationId });
-    await assert.rejects(
+    const error = await expectError(
       merchant.sdk.organizations.update({ id: merchant.organizationId, organizationUpdate: { name: 'Changed' } }),
-      (error: unknown) => {
-        assert.ok(error instanceof NotPermitted);
-        assert.match(error.detail, /higher privileges/);
-        return true;
-      },
+      NotPermitted,
     );
+    assert.match(error.detail, /higher privileges/);
   });
 });
