@@ -1,10 +1,25 @@
-// Background work: the job queue's runner. `floe serve` runs it in-process; `floe worker` runs only it.
+// Background work. `floe serve` runs it in-process; `floe worker` runs only it; any number of worker
+// processes may run against the same database (each task claims work with row locks).
 import type { Context } from './kit/context.js';
 
 export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-export function startWorker(_context: Context): RunningWorker {
-  return { stop: async () => {} };
+/** A long-running background task (a queue runner, a dispatcher, a scheduler). */
+export interface BackgroundTask {
+  name: string;
+  start(context: Context): RunningWorker;
+}
+
+/** Every background task Floe runs; modules add theirs here. */
+const TASKS: BackgroundTask[] = [];
+
+export function startWorker(context: Context): RunningWorker {
+  const running = TASKS.map((task) => task.start(context));
+  return {
+    async stop() {
+      await Promise.all(running.map((task) => task.stop()));
+    },
+  };
 }
