@@ -3,7 +3,9 @@
 // the modules that own each kind of token (access tokens, customer sessions, ...).
 //
 // Lookups are cached in-process for TOKEN_CACHE_MS, so a revoked or expired token stops working
-// within that time on every process.
+// within that time on every process. A user's memberships are resolved with the token and cached
+// with it: tenant checks are then a plain `organization_id = ANY(...)`, cheap for PostgreSQL to plan
+// on every query, and a change of membership reaches every process within the same window.
 import { createHmac } from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
 import type { FastifyRequest } from 'fastify';
@@ -14,7 +16,7 @@ import { clock } from './clock.js';
 export type Scope = string;
 
 export type Subject =
-  | { kind: 'user'; userId: string; scopes: ReadonlySet<Scope> }
+  | { kind: 'user'; userId: string; scopes: ReadonlySet<Scope>; organizationIds: readonly string[] }
   | { kind: 'organization'; organizationId: string; scopes: ReadonlySet<Scope> }
   | { kind: 'customer'; customerId: string; organizationId: string; scopes: ReadonlySet<Scope> }
   | { kind: 'anonymous' };
@@ -171,22 +173,22 @@ function parseBearer(authorization: string | undefined): string | undefined {
  */
 export function isVisibleOrganization(subject: MerchantSubject | CustomerSubject, column: string): RawBuilder<boolean> {
   const ref = sql.ref(column);
-  if (subject.kind === 'user') {
-    return sql<boolean>`${ref} IN (SELECT uo.organization_id FROM user_organizations uo JOIN organizations o ON o.id = uo.organization_id WHERE uo.user_id = ${subject.userId} AND uo.deleted_at IS NULL AND o.deleted_at IS NULL AND o.blocked_at IS NULL)`;
-  }
+  if (subject.kind === 'user') return sql<boolean>`${ref} = ANY(${subject.organizationIds}::uuid[])`;
   return sql<boolean>`${ref} = ${subject.organizationId}`;
 }
 
-/** Whether a user is an active member of an organization. */
-export async function isMember(db: Queryable, userId: string, organizationId: string): Promise<boolean> {
-  const row = await db
+/** The organizations a user is an active member of (not deleted, not blocked). */
+export async function membershipsOf(db: Queryable, userId: string): Promise<string[]> {
+  const rows = await db
     .selectFrom('user_organizations')
-    .select('user_id')
-    .where('user_id', '=', userId)
-    .where('organization_id', '=', organizationId)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
-  return row !== undefined;
+    .innerJoin('organizations', 'organizations.id', 'user_organizations.organization_id')
+    .select('user_organizations.organization_id')
+    .where('user_organizations.user_id', '=', userId)
+    .where('user_organizations.deleted_at', 'is', null)
+    .where('organizations.deleted_at', 'is', null)
+    .where('organizations.blocked_at', 'is', null)
+    .execute();
+  return rows.map((row) => row.organization_id);
 }
 
 /**
@@ -216,7 +218,7 @@ export async function resolveOrganizationForCreate(
     .where('blocked_at', 'is', null)
     .executeTakeFirst();
   if (!organization) throw new ValidationError(loc, 'Organization not found.', organizationId);
-  if (!(await isMember(db, subject.userId, organizationId))) {
+  if (!subject.organizationIds.includes(organizationId)) {
     if (nonMember === 'forbidden') throw new NotPermitted();
     throw new ValidationError(loc, 'Organization not found.', organizationId);
   }

@@ -3,7 +3,7 @@
 // value itself is shown once, at creation. Revocation and expiry take effect within the
 // authenticator's cache window.
 import type { Authenticator, ResolvedToken, Scope } from '../../kit/auth.js';
-import { SCOPES } from '../../kit/auth.js';
+import { membershipsOf, SCOPES } from '../../kit/auth.js';
 import type { Queryable, Transaction } from '../../kit/db.js';
 import { newId } from '../../kit/ids.js';
 import { clock } from '../../kit/clock.js';
@@ -79,7 +79,8 @@ async function resolveAccessToken(db: Queryable, tokenHash: string): Promise<Res
   if (!row) return null;
   const scopes = new Set(row.scopes);
   if (row.kind === 'personal' && row.user_id) {
-    return { subject: { kind: 'user', userId: row.user_id, scopes }, expiresAt: row.expires_at };
+    const organizationIds = await membershipsOf(db, row.user_id);
+    return { subject: { kind: 'user', userId: row.user_id, scopes, organizationIds }, expiresAt: row.expires_at };
   }
   if (row.kind === 'organization' && row.organization_id && !row.organization_deleted_at) {
     return { subject: { kind: 'organization', organizationId: row.organization_id, scopes }, expiresAt: row.expires_at };

@@ -8,7 +8,7 @@ import { ListResourceOrganization, Organization, OrganizationCreate, Organizatio
 
 const tags = ['organizations'];
 
-export function organizationRoutes(app: App, { db }: Context): void {
+export function organizationRoutes(app: App, { db, authenticator }: Context): void {
   app.get('/v1/organizations/', {
     schema: { tags, summary: 'List Organizations', operationId: 'organizations:list', querystring: OrganizationListQuery, response: { 200: ListResourceOrganization } },
     config: { auth: { subjects: ['user', 'organization'], scopes: readScopes('organizations') } },
@@ -22,6 +22,8 @@ export function organizationRoutes(app: App, { db }: Context): void {
       const subject = merchantOf(request);
       if (subject.kind !== 'user') throw new Error('unreachable: route accepts users only');
       const row = await transaction(db, (trx) => service.createOrganization(trx, subject, request.body));
+      // The creator's cached memberships now lack the new organization.
+      authenticator.forget();
       return reply.code(201).send(service.presentOrganization(row));
     },
   });

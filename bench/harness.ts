@@ -1,0 +1,112 @@
+// Shared by the bench scripts: a PostgreSQL database for the run, child servers on loopback, and
+// autocannon runs summarised as table rows.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+import { migrate } from '../src/db/migrate.js';
+import { adminQuery, findTestServer, withDatabase } from '../test/helpers/database.js';
+
+export interface BenchDatabase {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A fresh, migrated database on the same server tests use (local PostgreSQL, else embedded). */
+export async function createBenchDatabase(): Promise<BenchDatabase> {
+  const server = await findTestServer();
+  const name = `floe_bench_${randomBytes(4).toString('hex')}`;
+  await adminQuery(server.url, `CREATE DATABASE ${name}`);
+  const url = withDatabase(server.url, name);
+  await migrate(url);
+  return {
+    url,
+    async close() {
+      await adminQuery(server.url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
+      await server.embedded?.stop();
+    },
+  };
+}
+
+export interface ChildServer {
+  port: number;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+/** The baseline server (bench/baseline-server.ts), which prints its port as JSON. */
+export async function startBaselineServer(databaseUrl: string): Promise<ChildServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/baseline-server.ts'], {
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`baseline server exited with ${code}`)));
+  });
+  const { port } = JSON.parse(line) as { port: number };
+  return { port, process: child, stop: () => stopChild(child) };
+}
+
+/** `floe serve` as a child process on the given database, waiting for /healthz. */
+export async function startFloe(databaseUrl: string, port: number, environment: Record<string, string> = {}): Promise<ChildServer> {
+  const child = spawn(process.execPath, ['bin/floe.js', 'serve'], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), FLOE_LOG_LEVEL: 'warn', FLOE_DATA_DIR: `/tmp/floe-bench-${port}`, ...environment },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+      if (response.ok) return { port, process: child, stop: () => stopChild(child) };
+    } catch {
+      // not up yet
+    }
+    if (child.exitCode !== null) throw new Error(`floe exited with ${child.exitCode}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error('floe did not become healthy');
+}
+
+export interface Measurement {
+  name: string;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+export async function measure(
+  name: string,
+  options: { url: string; method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; connections?: number; seconds?: number; requests?: autocannon.Request[] },
+): Promise<Measurement> {
+  const result = await autocannon({
+    url: options.url,
+    method: options.method ?? 'GET',
+    headers: options.headers,
+    body: options.body,
+    connections: options.connections ?? 50,
+    duration: options.seconds ?? 10,
+    requests: options.requests,
+  });
+  return {
+    name,
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors,
+    non2xx: result.non2xx,
+  };
+}
+
+export function freePortNumber(): number {
+  return 20000 + Math.floor(Math.random() * 20000);
+}
