@@ -84,6 +84,8 @@ const TOKEN_CACHE_MAX = 10_000;
 export class Authenticator {
   private readonly resolvers = new Map<string, TokenResolver>();
   private readonly cache = new Map<string, { token: ResolvedToken; cachedUntil: number }>();
+  /** Lookups under way, shared by concurrent requests with the same token (one query, not fifty). */
+  private readonly pending = new Map<string, Promise<ResolvedToken | null>>();
 
   constructor(
     private readonly db: Queryable,
@@ -101,6 +103,7 @@ export class Authenticator {
   /** Forgets cached lookups, e.g. right after this process revoked a token. */
   forget(): void {
     this.cache.clear();
+    this.pending.clear();
   }
 
   async resolve(authorization: string | undefined): Promise<Subject | null> {
@@ -113,7 +116,12 @@ export class Authenticator {
     if (cached && cached.cachedUntil > now) {
       resolved = cached.token;
     } else {
-      resolved = await this.lookup(token, hash);
+      let lookup = this.pending.get(hash);
+      if (!lookup) {
+        lookup = this.lookup(token, hash).finally(() => this.pending.delete(hash));
+        this.pending.set(hash, lookup);
+      }
+      resolved = await lookup;
       if (resolved) {
         if (this.cache.size >= TOKEN_CACHE_MAX) this.cache.clear();
         this.cache.set(hash, { token: resolved, cachedUntil: now + TOKEN_CACHE_MS });
