@@ -9,9 +9,10 @@ import type { Database } from './kit/db.js';
 import { createHttpServer, registerAuthentication, registerErrorHandling, type App } from './kit/http.js';
 import { registerAccessTokenResolvers } from './modules/access-token/service.js';
 import { organizationRoutes } from './modules/organization/routes.js';
+import { productRoutes } from './modules/product/routes.js';
 
 /** Each module's routes, in the order they appear in the API reference. */
-const MODULE_ROUTES: ((app: App, context: Context) => void)[] = [organizationRoutes];
+const MODULE_ROUTES: ((app: App, context: Context) => void)[] = [organizationRoutes, productRoutes];
 
 export async function buildApp(config: Config, db: Database): Promise<{ app: App; context: Context }> {
   const app = createHttpServer({ logLevel: config.logLevel });

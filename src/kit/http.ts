@@ -3,6 +3,8 @@
 // document generated from the route schemas.
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import type { Authenticator, AuthRequirement, CustomerSubject, MerchantSubject, Subject } from './auth.js';
 import { PolarError, RequestValidationError, type ValidationIssue } from './errors.js';
 
@@ -24,7 +26,18 @@ export type App = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
+// ajv-formats is CommonJS with a default export.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
 export const BODY_LIMIT = 1024 * 1024;
+
+function createAjv(options: { coerceTypes: boolean | 'array' }): Ajv {
+  const ajv = new Ajv({ allErrors: true, removeAdditional: true, useDefaults: true, strict: true, ...options });
+  addFormats(ajv);
+  // Keywords TypeBox and @fastify/swagger put in schemas for documentation only.
+  ajv.addKeyword({ keyword: 'example' });
+  return ajv;
+}
 
 export function createHttpServer(options: { logLevel: string }): App {
   const app = Fastify({
@@ -34,13 +47,15 @@ export function createHttpServer(options: { logLevel: string }): App {
       redact: ['req.headers.authorization', 'req.headers.cookie'],
     },
     bodyLimit: BODY_LIMIT,
-    ajv: {
-      customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: true, useDefaults: true },
-    },
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest('subject', undefined as never);
+  // Query strings and paths are text, so their values are coerced to the schema's types (and a lone
+  // value to an array); JSON bodies are typed already and are never coerced (5 stays a number).
+  const textParts = createAjv({ coerceTypes: 'array' });
+  const body = createAjv({ coerceTypes: false });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? body : textParts).compile(schema));
   return app;
 }
 

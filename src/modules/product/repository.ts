@@ -1,0 +1,180 @@
+// The only place the product tables (products, product_prices, product_benefits, product_medias,
+// product_custom_fields) are read or written. A product is read with all it embeds in one query
+// (JSON aggregates), so a page of products is one round trip however many relations it has.
+import { sql, type Insertable, type SelectQueryBuilder } from 'kysely';
+import type { Tables } from '../../db/schema/index.js';
+import type { ProductPricesTable, ProductRow } from '../../db/schema/catalog.js';
+import { isVisibleOrganization, type MerchantSubject } from '../../kit/auth.js';
+import type { Queryable, Transaction } from '../../kit/db.js';
+import { paginate, type PageRequest } from '../../kit/pagination.js';
+import type { SortCriterion } from '../../kit/sorting.js';
+import type { ProductSortField } from './schemas.js';
+
+/** A product row with its relations as PostgreSQL renders them (JSON). */
+export interface LoadedProduct extends ProductRow {
+  prices: JsonPrice[];
+  benefits: JsonBenefit[];
+  medias: JsonFile[];
+  attached_custom_fields: { order: number; required: boolean; custom_field: JsonCustomField }[];
+}
+type JsonRow<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
+export type JsonPrice = JsonRow<import('../../db/schema/catalog.js').ProductPriceRow>;
+export type JsonBenefit = JsonRow<import('../../db/schema/catalog.js').BenefitRow>;
+export type JsonFile = JsonRow<import('../../db/schema/catalog.js').FileRow>;
+export type JsonCustomField = JsonRow<import('../../db/schema/catalog.js').CustomFieldRow>;
+
+type ProductQuery = SelectQueryBuilder<Tables, 'products', LoadedProduct>;
+
+function withRelations(db: Queryable): ProductQuery {
+  return db
+    .selectFrom('products')
+    .selectAll('products')
+    .select([
+      sql<JsonPrice[]>`(SELECT coalesce(json_agg(pp ORDER BY pp.created_at, pp.id), '[]') FROM product_prices pp WHERE pp.product_id = products.id AND NOT pp.is_archived)`.as('prices'),
+      sql<JsonBenefit[]>`(SELECT coalesce(json_agg(b ORDER BY pb."order"), '[]') FROM product_benefits pb JOIN benefits b ON b.id = pb.benefit_id AND b.deleted_at IS NULL WHERE pb.product_id = products.id)`.as('benefits'),
+      sql<JsonFile[]>`(SELECT coalesce(json_agg(f ORDER BY pm."order"), '[]') FROM product_medias pm JOIN files f ON f.id = pm.file_id AND f.deleted_at IS NULL WHERE pm.product_id = products.id)`.as('medias'),
+      sql<LoadedProduct['attached_custom_fields']>`(SELECT coalesce(json_agg(json_build_object('order', pcf."order", 'required', pcf.required, 'custom_field', cf) ORDER BY pcf."order"), '[]') FROM product_custom_fields pcf JOIN custom_fields cf ON cf.id = pcf.custom_field_id AND cf.deleted_at IS NULL WHERE pcf.product_id = products.id)`.as('attached_custom_fields'),
+    ]) as unknown as ProductQuery;
+}
+
+export function findVisibleById(db: Queryable, subject: MerchantSubject, id: string): Promise<LoadedProduct | undefined> {
+  return withRelations(db).where('products.id', '=', id).where(isVisibleOrganization(subject, 'products.organization_id')).executeTakeFirst();
+}
+
+export function findById(db: Queryable, id: string): Promise<LoadedProduct | undefined> {
+  return withRelations(db).where('products.id', '=', id).executeTakeFirst();
+}
+
+export function findByIds(db: Queryable, organizationId: string, ids: readonly string[]): Promise<LoadedProduct[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return withRelations(db).where('products.organization_id', '=', organizationId).where('products.id', 'in', [...ids]).execute();
+}
+
+export interface ProductFilters {
+  id?: string[];
+  organizationId?: string[];
+  query?: string;
+  isArchived?: boolean;
+  isRecurring?: boolean;
+  benefitId?: string[];
+}
+
+/** Polar sorts by price on the product's first non-archived price (by creation). */
+const FIRST_PRICE = sql`(SELECT fp FROM product_prices fp WHERE fp.product_id = products.id AND NOT fp.is_archived ORDER BY fp.created_at, fp.id LIMIT 1)`;
+const SORT_EXPRESSIONS: Record<ProductSortField, ReturnType<typeof sql>> = {
+  created_at: sql`products.created_at`,
+  name: sql`products.name`,
+  price_type: sql`(CASE (${FIRST_PRICE}).type WHEN 'one_time' THEN 1 WHEN 'recurring' THEN 2 END)`,
+  price_amount_type: sql`(CASE (${FIRST_PRICE}).amount_type WHEN 'free' THEN 1 WHEN 'custom' THEN 2 WHEN 'fixed' THEN 3 END)`,
+  price_amount: sql`(CASE (${FIRST_PRICE}).amount_type WHEN 'free' THEN -2 WHEN 'custom' THEN coalesce((${FIRST_PRICE}).minimum_amount, -1) ELSE (${FIRST_PRICE}).price_amount END)`,
+};
+
+export function listVisible(
+  db: Queryable,
+  subject: MerchantSubject,
+  filters: ProductFilters,
+  sorting: SortCriterion<ProductSortField>[],
+  page: PageRequest,
+): Promise<{ rows: LoadedProduct[]; totalCount: number }> {
+  let query = withRelations(db).where(isVisibleOrganization(subject, 'products.organization_id'));
+  if (filters.id) query = query.where('products.id', 'in', filters.id);
+  if (filters.organizationId) query = query.where('products.organization_id', 'in', filters.organizationId);
+  if (filters.query) query = query.where('products.name', 'ilike', `%${escapeLike(filters.query)}%`);
+  if (filters.isArchived !== undefined) query = query.where('products.is_archived', '=', filters.isArchived);
+  if (filters.isRecurring !== undefined) query = query.where('products.is_recurring', '=', filters.isRecurring);
+  if (filters.benefitId) {
+    const benefitIds = filters.benefitId;
+    query = query.where((eb) =>
+      eb.exists(eb.selectFrom('product_benefits').select('product_benefits.product_id').whereRef('product_benefits.product_id', '=', 'products.id').where('product_benefits.benefit_id', 'in', benefitIds)),
+    );
+  }
+  for (const { field, direction } of sorting) {
+    query = query.orderBy(sql`${SORT_EXPRESSIONS[field]} ${sql.raw(direction)}`);
+  }
+  return paginate(query, page);
+}
+
+export function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (character) => `\\${character}`);
+}
+
+export async function insertProduct(trx: Transaction, values: Insertable<Tables['products']>): Promise<void> {
+  await trx.insertInto('products').values(values).execute();
+}
+
+export async function updateProduct(trx: Transaction, id: string, values: Partial<Insertable<Tables['products']>>): Promise<void> {
+  await trx.updateTable('products').set(values).where('id', '=', id).execute();
+}
+
+export function lockProduct(trx: Transaction, id: string): Promise<ProductRow | undefined> {
+  return trx.selectFrom('products').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+export async function insertPrices(trx: Transaction, prices: Insertable<ProductPricesTable>[]): Promise<void> {
+  if (prices.length > 0) await trx.insertInto('product_prices').values(prices).execute();
+}
+
+export function activePrices(trx: Transaction, productId: string) {
+  return trx.selectFrom('product_prices').selectAll().where('product_id', '=', productId).where('is_archived', '=', false).orderBy('created_at').execute();
+}
+
+export async function archivePrices(trx: Transaction, ids: string[], now: Date): Promise<void> {
+  if (ids.length > 0) await trx.updateTable('product_prices').set({ is_archived: true, modified_at: now }).where('id', 'in', ids).execute();
+}
+
+export async function replaceMedias(trx: Transaction, productId: string, fileIds: string[], now: Date): Promise<void> {
+  await trx.deleteFrom('product_medias').where('product_id', '=', productId).execute();
+  if (fileIds.length > 0) {
+    await trx.insertInto('product_medias').values(fileIds.map((fileId, order) => ({ product_id: productId, file_id: fileId, order, created_at: now }))).execute();
+  }
+}
+
+export async function replaceCustomFields(trx: Transaction, productId: string, fields: { id: string; required: boolean }[], now: Date): Promise<void> {
+  await trx.deleteFrom('product_custom_fields').where('product_id', '=', productId).execute();
+  if (fields.length > 0) {
+    await trx
+      .insertInto('product_custom_fields')
+      .values(fields.map((field, order) => ({ product_id: productId, custom_field_id: field.id, order, required: field.required, created_at: now })))
+      .execute();
+  }
+}
+
+export function benefitIdsOf(trx: Transaction, productId: string): Promise<string[]> {
+  return trx.selectFrom('product_benefits').select('benefit_id').where('product_id', '=', productId).orderBy('order').execute().then((rows) => rows.map((row) => row.benefit_id));
+}
+
+export async function replaceBenefits(trx: Transaction, productId: string, benefitIds: string[], now: Date): Promise<void> {
+  await trx.deleteFrom('product_benefits').where('product_id', '=', productId).execute();
+  if (benefitIds.length > 0) {
+    await trx.insertInto('product_benefits').values(benefitIds.map((benefitId, order) => ({ product_id: productId, benefit_id: benefitId, order, created_at: now }))).execute();
+  }
+}
+
+/** Ids among `ids` that exist in `table` for the organization (not deleted), for body validation. */
+export async function existingIds(
+  db: Queryable,
+  table: 'files' | 'custom_fields' | 'benefits',
+  organizationId: string,
+  ids: string[],
+  extra?: { fileService?: string },
+): Promise<Map<string, { selectable?: boolean }>> {
+  if (ids.length === 0) return new Map();
+  if (table === 'benefits') {
+    const rows = await db.selectFrom('benefits').select(['id', 'selectable']).where('organization_id', '=', organizationId).where('deleted_at', 'is', null).where('id', 'in', ids).execute();
+    return new Map(rows.map((row) => [row.id, { selectable: row.selectable }]));
+  }
+  if (table === 'files') {
+    const rows = await db
+      .selectFrom('files')
+      .select('id')
+      .where('organization_id', '=', organizationId)
+      .where('deleted_at', 'is', null)
+      .where('is_uploaded', '=', true)
+      .where('service', '=', (extra?.fileService ?? 'product_media') as 'product_media')
+      .where('id', 'in', ids)
+      .execute();
+    return new Map(rows.map((row) => [row.id, {}]));
+  }
+  const rows = await db.selectFrom('custom_fields').select('id').where('organization_id', '=', organizationId).where('deleted_at', 'is', null).where('id', 'in', ids).execute();
+  return new Map(rows.map((row) => [row.id, {}]));
+}
