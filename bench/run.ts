@@ -10,9 +10,10 @@ import { findOrCreateOrganization } from '../src/modules/organization/service.js
 import { findOrCreateUser } from '../src/modules/user/service.js';
 import { createBenchDatabase, freePortNumber, measure, startBaselineServer, startFloe, type Measurement } from './harness.js';
 import { organizationCase } from './cases/organizations.js';
+import { productCase } from './cases/products.js';
 import type { Baseline, BenchCase, CaseResult } from './cases/types.js';
 
-const CASES: BenchCase[] = [organizationCase];
+const CASES: BenchCase[] = [organizationCase, productCase];
 
 const only = process.argv.slice(2);
 const cases = only.length > 0 ? CASES.filter((benchCase) => only.includes(benchCase.name)) : CASES;
