@@ -38,16 +38,19 @@ export function toPage<T>(items: T[], totalCount: number, request: PageRequest):
 }
 
 /**
- * Runs a filtered, sorted query for one page and its total in a single round trip
- * (`count(*) over ()`); only a page past the end needs a second query for the total.
+ * Runs a filtered, sorted query for one page and its total in a single round trip. The total is an
+ * uncorrelated subquery, which PostgreSQL evaluates once (an InitPlan) by counting index entries,
+ * so the page itself can stop after `limit` rows and compute its selected relations for those only
+ * (a `count(*) over ()` window would have to produce every row first).
  */
 export async function paginate<DB, TB extends keyof DB, O>(
   query: SelectQueryBuilder<DB, TB, O>,
   request: PageRequest,
 ): Promise<{ rows: O[]; totalCount: number }> {
   const { limit, offset } = pageWindow(request);
+  const total = query.clearSelect().clearOrderBy().select(sql<number>`count(*)`.as('count'));
   const rows = (await query
-    .select(sql<number>`count(*) over ()`.as('__total_count'))
+    .select(sql<number>`(${total})`.as('__total_count'))
     .limit(limit)
     .offset(offset)
     .execute()) as (O & { __total_count: number })[];
@@ -57,11 +60,7 @@ export async function paginate<DB, TB extends keyof DB, O>(
   } else if (offset === 0) {
     totalCount = 0;
   } else {
-    const counted = await query
-      .clearSelect()
-      .clearOrderBy()
-      .select(sql<number>`count(*)`.as('count'))
-      .executeTakeFirst();
+    const counted = await total.executeTakeFirst();
     totalCount = Number((counted as { count: number } | undefined)?.count ?? 0);
   }
   for (const row of rows) delete (row as { __total_count?: number }).__total_count;

@@ -76,6 +76,11 @@ export function listVisible(
   sorting: SortCriterion<ProductSortField>[],
   page: PageRequest,
 ): Promise<{ rows: LoadedProduct[]; totalCount: number }> {
+  return paginate(visibleQuery(db, subject, filters, sorting), page);
+}
+
+/** The filtered, sorted products a subject may see, with their relations. */
+export function visibleQuery(db: Queryable, subject: MerchantSubject, filters: ProductFilters, sorting: SortCriterion<ProductSortField>[]): ProductQuery {
   let query = withRelations(db).where(isVisibleOrganization(subject, 'products.organization_id'));
   if (filters.id) query = query.where('products.id', 'in', filters.id);
   if (filters.organizationId) query = query.where('products.organization_id', 'in', filters.organizationId);
@@ -91,7 +96,7 @@ export function listVisible(
   for (const { field, direction } of sorting) {
     query = query.orderBy(sql`${SORT_EXPRESSIONS[field]} ${sql.raw(direction)}`);
   }
-  return paginate(query, page);
+  return query;
 }
 
 export function escapeLike(value: string): string {
