@@ -87,6 +87,21 @@ export function registerAuthentication(app: App, authenticator: Authenticator): 
   });
 }
 
+const serializedBodies = new WeakMap<object, ReturnType<FastifyReply['serialize']>>();
+
+/**
+ * Sends a value that is sent many times as the same object (a page from an in-process cache):
+ * serialized once, by the route's response schema, and the text reused while the object lives.
+ */
+export function sendShared(reply: FastifyReply, value: object): FastifyReply {
+  let body = serializedBodies.get(value);
+  if (body === undefined) {
+    body = reply.serialize(value);
+    serializedBodies.set(value, body);
+  }
+  return reply.type('application/json').send(body);
+}
+
 /** The subject of a route that accepts only merchants (users and organizations). */
 export function merchantOf(request: FastifyRequest): MerchantSubject {
   const subject = request.subject;

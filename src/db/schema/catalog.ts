@@ -136,3 +136,9 @@ export interface DiscountProductsTable {
   discount_id: string;
   product_id: string;
 }
+
+/** Bumped by triggers on every catalog change of the organization (0003_catalog_versions.sql). */
+export interface CatalogVersionsTable {
+  organization_id: string;
+  version: number;
+}

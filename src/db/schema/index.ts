@@ -2,6 +2,7 @@
 import type { AccessTokensTable } from './access-token.js';
 import type {
   BenefitsTable,
+  CatalogVersionsTable,
   CustomFieldsTable,
   DiscountProductsTable,
   DiscountsTable,
@@ -31,4 +32,5 @@ export interface Tables {
   product_custom_fields: ProductCustomFieldsTable;
   discounts: DiscountsTable;
   discount_products: DiscountProductsTable;
+  catalog_versions: CatalogVersionsTable;
 }

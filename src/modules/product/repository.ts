@@ -99,6 +99,14 @@ export function visibleQuery(db: Queryable, subject: MerchantSubject, filters: P
   return query;
 }
 
+/** The catalog version of each organization (0 before its first change), in the order given. */
+export async function catalogVersions(db: Queryable, organizationIds: readonly string[]): Promise<number[]> {
+  if (organizationIds.length === 0) return [];
+  const rows = await db.selectFrom('catalog_versions').select(['organization_id', 'version']).where('organization_id', '=', sql<string>`ANY(${[...organizationIds]}::uuid[])`).execute();
+  const versions = new Map(rows.map((row) => [row.organization_id, row.version]));
+  return organizationIds.map((id) => versions.get(id) ?? 0);
+}
+
 export function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (character) => `\\${character}`);
 }

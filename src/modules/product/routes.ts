@@ -1,7 +1,7 @@
 import { readScopes, writeScopes, MERCHANT } from '../../kit/auth.js';
 import { transaction } from '../../kit/db.js';
 import type { Context } from '../../kit/context.js';
-import { merchantOf, type App } from '../../kit/http.js';
+import { merchantOf, sendShared, type App } from '../../kit/http.js';
 import { IdParams } from '../../kit/schemas.js';
 import { presentProduct } from './presenter.js';
 import { ListResourceProduct, Product, ProductBenefitsUpdate, ProductCreate, ProductListQuery, ProductUpdate } from './schemas.js';
@@ -13,7 +13,7 @@ export function productRoutes(app: App, { db, config }: Context): void {
   app.get('/v1/products/', {
     schema: { tags, summary: 'List Products', operationId: 'products:list', querystring: ProductListQuery, response: { 200: ListResourceProduct } },
     config: { auth: { subjects: MERCHANT, scopes: readScopes('products') } },
-    handler: (request) => service.listProducts(db, config, merchantOf(request), request.query),
+    handler: async (request, reply) => sendShared(reply, await service.listProducts(db, config, merchantOf(request), request.query)),
   });
 
   app.post('/v1/products/', {

@@ -7,6 +7,7 @@ import type { Insertable } from 'kysely';
 import type { Config } from '../../config.js';
 import type { ProductPricesTable } from '../../db/schema/catalog.js';
 import { resolveOrganizationForCreate, type MerchantSubject } from '../../kit/auth.js';
+import { LruCache } from '../../kit/cache.js';
 import { clock } from '../../kit/clock.js';
 import type { Queryable, Transaction } from '../../kit/db.js';
 import { ResourceNotFound, ValidationIssues } from '../../kit/errors.js';
@@ -21,7 +22,23 @@ import type { PriceCreate, Product, ProductBenefitsUpdate, ProductCreate, Produc
 
 export type { LoadedProduct };
 
+/**
+ * Pages of products, cached in-process under the catalog versions of the organizations they can
+ * contain: one primary-key read decides whether a cached page is still exactly what the database
+ * holds (any catalog change bumps the version in its own transaction, in whichever process).
+ * The versions are read before the page, so a page is never stored under versions older than
+ * what it shows (only possibly newer, under a key no later request asks for).
+ */
+const productPages = new LruCache<Page<Product>>(1000);
+
 export async function listProducts(db: Queryable, config: Config, subject: MerchantSubject, query: ProductListQuery): Promise<Page<Product>> {
+  const visible = subject.kind === 'organization' ? [subject.organizationId] : subject.organizationIds;
+  const filter = query.organization_id;
+  const organizationIds = filter ? visible.filter((id) => filter.includes(id)) : visible;
+  const versions = await repository.catalogVersions(db, organizationIds);
+  const key = JSON.stringify([config.baseUrl, organizationIds, versions, query]);
+  const cached = productPages.get(key);
+  if (cached) return cached;
   const { rows, totalCount } = await repository.listVisible(
     db,
     subject,
@@ -36,11 +53,13 @@ export async function listProducts(db: Queryable, config: Config, subject: Merch
     parseSorting<ProductSortField>(query.sorting),
     query,
   );
-  return toPage(
+  const page = toPage(
     rows.map((row) => presentProduct(config, row)),
     totalCount,
     query,
   );
+  productPages.set(key, page);
+  return page;
 }
 
 export async function getProduct(db: Queryable, subject: MerchantSubject, id: string): Promise<LoadedProduct> {

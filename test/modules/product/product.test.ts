@@ -210,4 +210,25 @@ describe('products', () => {
     const ok = await oneTime(sdk, organizationId, 'Fifty', 1000, Object.fromEntries(Array.from({ length: 50 }, (_, index) => [`key${index}`, index])));
     assert.equal(Object.keys(ok.metadata).length, 50);
   });
+
+  test('a listed page follows every catalog change, through the API or straight in the database', async () => {
+    const { sdk, organizationId } = await floe.createMerchant();
+    const product = await oneTime(sdk, organizationId, 'Cached', 700);
+    const names = async () => (await sdk.products.list({ organizationId })).result.items.map((item) => item.name);
+    assert.deepEqual(await names(), ['Cached']);
+    assert.deepEqual(await names(), ['Cached']);
+    await sdk.products.update({ id: product.id, productUpdate: { name: 'Renamed' } });
+    assert.deepEqual(await names(), ['Renamed']);
+    // Another process (here: SQL) changing an embedded benefit or a price is seen at once too.
+    const benefitId = await insertBenefit(organizationId);
+    await sdk.products.updateBenefits({ id: product.id, productBenefitsUpdate: { benefits: [benefitId] } });
+    const described = async () => (await sdk.products.list({ organizationId })).result.items[0]?.benefits[0]?.description;
+    assert.equal(await described(), 'Support');
+    await floe.db.updateTable('benefits').set({ description: 'Priority support' }).where('id', '=', benefitId).execute();
+    assert.equal(await described(), 'Priority support');
+    await floe.db.updateTable('product_prices').set({ price_amount: 900 }).where('product_id', '=', product.id).execute();
+    const [listed] = (await sdk.products.list({ organizationId })).result.items;
+    assert.ok(listed && listed.prices[0] && 'priceAmount' in listed.prices[0]);
+    assert.equal(listed.prices[0].priceAmount, 900);
+  });
 });
