@@ -110,3 +110,32 @@ export async function measure(
 export function freePortNumber(): number {
   return 20000 + Math.floor(Math.random() * 20000);
 }
+
+/**
+ * pgbench's TPC-B-like transactions per second on the same PostgreSQL (scale 1, 20 clients,
+ * prepared statements), the database's own ceiling for small write transactions. Null when the
+ * pgbench binary is not installed.
+ */
+export async function measurePgbench(seconds = 10): Promise<number | null> {
+  const server = await findTestServer();
+  const name = `floe_pgbench_${randomBytes(4).toString('hex')}`;
+  await adminQuery(server.url, `CREATE DATABASE ${name}`);
+  const url = withDatabase(server.url, name);
+  const run = (args: string[]) =>
+    new Promise<string | null>((resolve) => {
+      const child = spawn('pgbench', [...args, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.once('error', () => resolve(null));
+      child.once('exit', (code) => resolve(code === 0 ? output : null));
+    });
+  try {
+    if ((await run(['-i', '-s', '1', '-q'])) === null) return null;
+    const output = await run(['-c', '20', '-j', '2', '-M', 'prepared', '-T', String(seconds)]);
+    const tps = output?.match(/tps = ([\d.]+)/);
+    return tps ? Number(tps[1]) : null;
+  } finally {
+    await adminQuery(server.url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
+    await server.embedded?.stop();
+  }
+}
