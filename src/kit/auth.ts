@@ -83,6 +83,11 @@ const TOKEN_CACHE_MAX = 10_000;
 
 export class Authenticator {
   private readonly resolvers = new Map<string, TokenResolver>();
+  /**
+   * Recent lookups by the token as presented. This lives only in the process's memory and only for
+   * TOKEN_CACHE_MS (the database keeps nothing but HMACs); keying it by the HMAC would cost every
+   * request a keyed hash, a good part of what the cache saves.
+   */
   private readonly cache = new Map<string, { token: ResolvedToken; cachedUntil: number }>();
   /** Lookups under way, shared by concurrent requests with the same token (one query, not fifty). */
   private readonly pending = new Map<string, Promise<ResolvedToken | null>>();
@@ -107,21 +112,21 @@ export class Authenticator {
   }
 
   async resolve(authorization: string | undefined): Promise<Subject | null> {
-    const cached = this.resolveCached(authorization);
+    const token = parseBearer(authorization);
+    if (token === undefined) return { kind: 'anonymous' };
+    const cached = this.cachedSubject(token);
     if (cached !== undefined) return cached;
-    const token = parseBearer(authorization)!;
-    const hash = this.hashToken(token);
-    let lookup = this.pending.get(hash);
+    let lookup = this.pending.get(token);
     if (!lookup) {
-      lookup = this.lookup(token, hash).finally(() => this.pending.delete(hash));
-      this.pending.set(hash, lookup);
+      lookup = this.lookup(token).finally(() => this.pending.delete(token));
+      this.pending.set(token, lookup);
     }
     const resolved = await lookup;
     if (resolved) {
       if (this.cache.size >= TOKEN_CACHE_MAX) this.cache.clear();
-      this.cache.set(hash, { token: resolved, cachedUntil: Date.now() + TOKEN_CACHE_MS });
+      this.cache.set(token, { token: resolved, cachedUntil: Date.now() + TOKEN_CACHE_MS });
     } else {
-      this.cache.delete(hash);
+      this.cache.delete(token);
     }
     return subjectOf(resolved);
   }
@@ -134,14 +139,18 @@ export class Authenticator {
   resolveCached(authorization: string | undefined): Subject | null | undefined {
     const token = parseBearer(authorization);
     if (token === undefined) return { kind: 'anonymous' };
-    const cached = this.cache.get(this.hashToken(token));
+    return this.cachedSubject(token);
+  }
+
+  private cachedSubject(token: string): Subject | null | undefined {
+    const cached = this.cache.get(token);
     if (!cached || cached.cachedUntil <= Date.now()) return undefined;
     return subjectOf(cached.token);
   }
 
-  private async lookup(token: string, hash: string): Promise<ResolvedToken | null> {
+  private async lookup(token: string): Promise<ResolvedToken | null> {
     for (const [prefix, resolver] of this.resolvers) {
-      if (token.startsWith(prefix)) return resolver(this.db, hash);
+      if (token.startsWith(prefix)) return resolver(this.db, this.hashToken(token));
     }
     return null;
   }
