@@ -1,5 +1,6 @@
 // The API shapes of a product and what it embeds (prices, benefits, medias, attached custom fields).
 import type { Config } from '../../config.js';
+import { publicUrlOf } from '../file/service.js';
 import type { JsonBenefit, JsonFile, JsonPrice, LoadedProduct } from './repository.js';
 import type { Product, ProductPrice } from './schemas.js';
 
@@ -78,7 +79,7 @@ export function presentMedia(config: Config, file: JsonFile) {
     is_uploaded: file.is_uploaded,
     created_at: file.created_at,
     size_readable: sizeReadable(Number(file.size)),
-    public_url: `${config.baseUrl}/files/${file.path}`,
+    public_url: publicUrlOf(config, file),
   };
 }
 
