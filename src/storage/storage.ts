@@ -77,8 +77,12 @@ export function publicUrl(config: Config, key: string): string {
   return `https://${storage.publicBucket}.s3.${storage.region}.amazonaws.com/${encoded}`;
 }
 
-/** `attachment; filename="..."` with an ASCII fallback and the exact name in RFC 5987 form. */
+/**
+ * `attachment; filename="..."` (Polar's form); a name beyond printable ASCII also gets its exact
+ * form as RFC 5987 `filename*`, with an ASCII stand-in in `filename`.
+ */
 export function attachmentDisposition(filename: string): string {
   const ascii = filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  if (ascii === filename) return `attachment; filename="${filename}"`;
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }
