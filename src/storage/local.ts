@@ -251,6 +251,10 @@ export class LocalStorage implements Storage {
     return { path, size: record.size, mimeType: record.mimeType, etag: record.etag, visibility: record.visibility };
   }
 
+  async abortMultipartUpload(_object: ObjectLocation, uploadId: string): Promise<void> {
+    await rm(this.uploadPath(uploadId), { recursive: true, force: true });
+  }
+
   async deleteObject(object: ObjectLocation): Promise<void> {
     const path = this.objectPath(object.key);
     await rm(`${path}.json`, { force: true });

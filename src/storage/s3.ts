@@ -4,11 +4,13 @@
 // carries S3's composite checksum (SHA-256 of the parts' digests).
 import { createHash } from 'node:crypto';
 import {
+  AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  NoSuchUpload,
   S3Client,
   S3ServiceException,
   UploadPartCommand,
@@ -138,6 +140,14 @@ export class S3Storage implements Storage {
     });
     const url = await getSignedUrl(this.client, command, { expiresIn: PRESIGN_TTL_SECONDS, signingDate: clock.now() });
     return { url, headers: {}, expiresAt };
+  }
+
+  async abortMultipartUpload(object: ObjectLocation, uploadId: string): Promise<void> {
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucketOf(object), Key: object.key, UploadId: uploadId }));
+    } catch (error) {
+      if (!(error instanceof NoSuchUpload)) throw error;
+    }
   }
 
   async deleteObject(object: ObjectLocation): Promise<void> {

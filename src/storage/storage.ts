@@ -61,6 +61,8 @@ export interface Storage {
   completeMultipartUpload(object: ObjectLocation, uploadId: string, parts: CompletedPart[]): Promise<StoredObject>;
   /** A signed, expiring URL that serves the object as an attachment named `filename`. */
   signDownload(object: ObjectLocation, options: { filename: string; mimeType: string }): Promise<SignedUrl>;
+  /** Discards an upload that will not be completed, with its parts; one already gone is not an error. */
+  abortMultipartUpload(object: ObjectLocation, uploadId: string): Promise<void>;
   /** Removes the object; an object already gone is not an error. */
   deleteObject(object: ObjectLocation): Promise<void>;
 }

@@ -228,6 +228,7 @@ export async function deleteFile(trx: Transaction, storage: Storage, subject: Me
   await repository.updateFile(trx, file.id, { deleted_at: now, modified_at: now });
   await repository.removeFromProductMedias(trx, file.id);
   // Last, so that a storage failure rolls the deletion back rather than leaving a row without bytes.
+  if (!file.is_uploaded && file.upload_id) await storage.abortMultipartUpload(locationOf(file), file.upload_id);
   await storage.deleteObject(locationOf(file));
 }
 

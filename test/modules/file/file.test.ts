@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { HTTPValidationError, ResourceNotFound, SDKError } from '@polar-sh/sdk/models/errors/index.js';
+import { join } from 'node:path';
+import { ConfigError, readConfig } from '../../../src/config.js';
 import { clock } from '../../../src/kit/clock.js';
 import { signDownload } from '../../../src/modules/file/service.js';
 import { startTestApp } from '../../helpers/app.js';
@@ -66,7 +68,7 @@ describe('multipart upload (local storage)', () => {
     const withoutHeader = await putPart(first.url, {}, tampered);
     assert.equal(withoutHeader.status, 400);
 
-    const secondPart = await putPart(second.url, second.headers, bytes.subarray(second.chunkStart, second.chunkEnd));
+    const secondPart = await putPart(second.url, { ...second.headers, 'content-type': 'application/json' }, bytes.subarray(second.chunkStart, second.chunkEnd));
     assert.equal(secondPart.status, 200);
     const error = await expectError(
       sdk.files.uploaded({
@@ -188,6 +190,13 @@ describe('list, update, delete', () => {
     const unchanged = await sdk.files.update({ id: second.id, filePatch: { name: '', version: null } });
     assert.equal(unchanged.name, 'renamed.txt');
 
+    // Deleting a file whose upload never completed discards its parts; its part URLs stop working.
+    const pending = await createFile(sdk, bytesOf(5), { organizationId, name: 'abandoned.txt', partSize: 5 });
+    await sdk.files.delete({ id: pending.id });
+    const [pendingPart] = pending.upload.parts;
+    assert.ok(pendingPart);
+    assert.equal((await putPart(pendingPart.url, pendingPart.headers, bytesOf(5))).status, 404);
+
     await sdk.files.delete({ id: first.id });
     const afterDelete = await sdk.files.list({ organizationId });
     assert.deepEqual(afterDelete.result.items.map((file) => file.id), [second.id]);
@@ -275,5 +284,18 @@ describe('validation', () => {
     const notMember = await expectError(createFile(sdk, bytesOf(10), { organizationId: randomUUID(), partSize: 10 }), HTTPValidationError);
     assert.deepEqual(notMember.detail?.[0]?.loc, ['body', 'organization_id']);
     await expectError(sdk.files.update({ id: randomUUID(), filePatch: { name: 'x' } }), ResourceNotFound);
+  });
+
+  test('storage settings are checked at start', () => {
+    const dataDir = floe.config.dataDir;
+    assert.deepEqual(readConfig({ FLOE_DATA_DIR: dataDir }).storage, { driver: 'local', directory: join(dataDir, 'files') });
+    assert.throws(() => readConfig({ FLOE_DATA_DIR: dataDir, FLOE_STORAGE: 'ftp' }), ConfigError);
+    assert.throws(() => readConfig({ FLOE_DATA_DIR: dataDir, FLOE_STORAGE: 's3' }), /FLOE_S3_BUCKET/);
+    assert.throws(() => readConfig({ FLOE_DATA_DIR: dataDir, FLOE_STORAGE: 's3', FLOE_S3_BUCKET: 'b', FLOE_S3_ACCESS_KEY_ID: 'id' }), /together/);
+    const s3 = readConfig({ FLOE_DATA_DIR: dataDir, FLOE_STORAGE: 's3', FLOE_S3_BUCKET: 'files', FLOE_S3_REGION: 'eu-west-1' });
+    assert.deepEqual(s3.storage, {
+      driver: 's3', endpoint: undefined, region: 'eu-west-1', bucket: 'files', publicBucket: 'files',
+      accessKeyId: undefined, secretAccessKey: undefined, forcePathStyle: false, publicBaseUrl: undefined,
+    });
   });
 });

@@ -44,7 +44,8 @@ export function createFile(sdk: Polar, bytes: Buffer, options: UploadOptions): P
 }
 
 export async function putPart(url: string, headers: Record<string, string> | undefined, body: Buffer): Promise<Response> {
-  return fetch(url, { method: 'PUT', headers: { 'content-type': 'application/octet-stream', ...headers }, body: new Blob([new Uint8Array(body)]) });
+  // No content type unless given: a browser sends a Blob's, often none.
+  return fetch(url, { method: 'PUT', headers, body: new Blob([new Uint8Array(body)]) });
 }
 
 /** PUTs every part and returns what `uploaded` takes. */
