@@ -76,6 +76,10 @@ function checkParts(input: FileCreate, issues: ValidationIssues): DeclaredPart[]
   if (issues.issues.length === 0 && expectedStart !== input.size) {
     issues.add(loc, `Parts cover ${expectedStart} bytes, but the file has ${input.size}.`, expectedStart);
   }
+  // The name ends the object's path: a "." or ".." segment would be resolved away in its URLs.
+  if (input.name === '' || input.name.split('/').some((segment) => segment === '.' || segment === '..')) {
+    issues.add(['body', 'name'], 'Must be a file name, without "." or ".." path segments.', input.name);
+  }
   if (input.checksum_sha256_base64 && !isSha256Base64(input.checksum_sha256_base64)) {
     issues.add(['body', 'checksum_sha256_base64'], 'Must be a base64-encoded SHA-256 digest.', input.checksum_sha256_base64);
   }
@@ -158,7 +162,8 @@ export async function completeUpload(trx: Transaction, storage: Storage, subject
   const file = await lockVisible(trx, subject, id);
   // A retried completion of the same upload answers as the first did.
   if (file.is_uploaded && input.id === file.upload_id) return file;
-  if (file.is_uploaded || input.id !== file.upload_id) throw new ValidationError(['body', 'id'], 'This is not the upload in progress for the file.', input.id);
+  const uploadId = file.upload_id;
+  if (file.is_uploaded || !uploadId || input.id !== uploadId) throw new ValidationError(['body', 'id'], 'This is not the upload in progress for the file.', input.id);
   if (input.path !== file.path) throw new ValidationError(['body', 'path'], 'The path does not match the file.', input.path);
 
   const declared = new Map((file.upload_parts as DeclaredPart[]).map((part) => [part.number, part]));
@@ -183,7 +188,7 @@ export async function completeUpload(trx: Transaction, storage: Storage, subject
   const location = locationOf(file);
   let stored;
   try {
-    stored = await storage.completeMultipartUpload(location, file.upload_id ?? '', parts);
+    stored = await storage.completeMultipartUpload(location, uploadId, parts);
   } catch (error) {
     if (!(error instanceof StorageRejection)) throw error;
     const index = input.parts.findIndex((part) => part.number === error.partNumber);

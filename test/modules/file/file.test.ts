@@ -273,6 +273,8 @@ describe('validation', () => {
     assert.deepEqual(duplicate.detail?.[0]?.loc, ['body', 'upload', 'parts', 1, 'number']);
     const badChecksum = await expectError(create([{ number: 1, chunkStart: 0, chunkEnd: 100, checksumSha256Base64: 'abc' }]), HTTPValidationError);
     assert.deepEqual(badChecksum.detail?.[0]?.loc, ['body', 'upload', 'parts', 0, 'checksum_sha256_base64']);
+    const dotted = await expectError(createFile(sdk, bytesOf(10), { organizationId, name: '../escape.bin', partSize: 10 }), HTTPValidationError);
+    assert.deepEqual(dotted.detail?.[0]?.loc, ['body', 'name']);
     const none = await expectError(create([]), HTTPValidationError);
     assert.deepEqual(none.detail?.[0]?.loc, ['body', 'upload', 'parts']);
   });
@@ -284,6 +286,13 @@ describe('validation', () => {
     const notMember = await expectError(createFile(sdk, bytesOf(10), { organizationId: randomUUID(), partSize: 10 }), HTTPValidationError);
     assert.deepEqual(notMember.detail?.[0]?.loc, ['body', 'organization_id']);
     await expectError(sdk.files.update({ id: randomUUID(), filePatch: { name: 'x' } }), ResourceNotFound);
+  });
+
+  test('the five operations are documented; the storage URLs are not', async () => {
+    const document = (await (await fetch(`${floe.baseUrl}/openapi.json`)).json()) as { paths: Record<string, Record<string, { operationId?: string }>> };
+    const operations = Object.values(document.paths).flatMap((methods) => Object.values(methods).map((operation) => operation.operationId)).filter((id) => id?.startsWith('files:'));
+    assert.deepEqual(operations.sort(), ['files:create', 'files:delete', 'files:list', 'files:update', 'files:uploaded']);
+    assert.ok(!Object.keys(document.paths).some((path) => path.startsWith('/v1/files/uploads') || path.startsWith('/files/')));
   });
 
   test('storage settings are checked at start', () => {
