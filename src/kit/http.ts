@@ -161,7 +161,8 @@ function toIssue(error: AjvError, part: string, data: unknown): ValidationIssue 
       const tag = String(params.tag);
       const tagLoc = [...loc, tag];
       const tagValue = valueAt(data, [...path, tag]);
-      if (tagValue === undefined) return { type: 'union_tag_not_found', loc, msg: `Unable to extract tag using discriminator '${tag}'`, input };
+      // The same issue as `required` reports for the tag, so the two collapse into one.
+      if (tagValue === undefined) return { type: 'missing', loc: tagLoc, msg: 'Field required', input };
       return { type: 'union_tag_invalid', loc: tagLoc, msg: `Input tag '${String(tagValue)}' found using '${tag}' does not match any of the expected tags`, input: tagValue };
     }
     case 'propertyNames':
