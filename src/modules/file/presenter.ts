@@ -56,3 +56,8 @@ export function presentFile(config: Config, file: FileLike): FileRead {
 export function presentFileUpload(file: FileLike, upload: FileUpload['upload']): FileUpload {
   return { ...fileFields(file), service: file.service, upload };
 }
+
+/** A product_media file as a product embeds it. */
+export function presentProductMedia(config: Config, file: FileLike) {
+  return { ...fileFields(file), service: 'product_media' as const, public_url: publicUrlOf(config, file) };
+}

@@ -16,7 +16,7 @@ import { presentFile, presentFileUpload, PUBLIC_SERVICES } from './presenter.js'
 import * as repository from './repository.js';
 import type { FileCreate, FileListQuery, FilePatch, FileRead, FileUpload, FileUploadCompleted } from './schemas.js';
 
-export { publicUrlOf } from './presenter.js';
+export { presentProductMedia, publicUrlOf } from './presenter.js';
 
 /** S3's largest part. */
 const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
