@@ -169,6 +169,12 @@ export class LocalStorage implements Storage {
       await rename(temporary, join(directory, String(grant.n)));
       await writeFile(join(directory, `${grant.n}.json`), JSON.stringify(record));
       return { etag: record.etag };
+    } catch (error) {
+      // A client that goes away mid-part is the client's failure, not the server's.
+      if ((error as NodeJS.ErrnoException).code === 'ECONNRESET' || (error as Error).message === 'aborted') {
+        throw new LocalRequestError(400, 'IncompleteBody', 'The part upload was interrupted.');
+      }
+      throw error;
     } finally {
       await rm(temporary, { force: true });
     }
