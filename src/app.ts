@@ -10,15 +10,17 @@ import { createHttpServer, registerAuthentication, registerErrorHandling, type A
 import { registerAccessTokenResolvers } from './modules/access-token/service.js';
 import { organizationRoutes } from './modules/organization/routes.js';
 import { productRoutes } from './modules/product/routes.js';
+import { fileRoutes } from './modules/file/routes.js';
+import { createStorage } from './storage/index.js';
 
 /** Each module's routes, in the order they appear in the API reference. */
-const MODULE_ROUTES: ((app: App, context: Context) => void)[] = [organizationRoutes, productRoutes];
+const MODULE_ROUTES: ((app: App, context: Context) => void)[] = [organizationRoutes, productRoutes, fileRoutes];
 
 export async function buildApp(config: Config, db: Database): Promise<{ app: App; context: Context }> {
   const app = createHttpServer({ logLevel: config.logLevel });
   const authenticator = new Authenticator(db, config.secret);
   registerAccessTokenResolvers(authenticator);
-  const context: Context = { config, db, authenticator, log: app.log };
+  const context: Context = { config, db, authenticator, storage: createStorage(config), log: app.log };
 
   registerErrorHandling(app);
   registerAuthentication(app, authenticator);

@@ -15,7 +15,28 @@ export interface Config {
   /** Signing key for token hashes and signed URLs. */
   secret: string;
   logLevel: string;
+  /** Where uploaded files live (see src/storage/). */
+  storage: StorageConfig;
 }
+
+export type StorageConfig =
+  | { driver: 'local'; directory: string }
+  | {
+      driver: 's3';
+      /** An S3-protocol endpoint other than AWS (MinIO, R2, ...); AWS when absent. */
+      endpoint: string | undefined;
+      region: string;
+      /** Private files (downloadables). */
+      bucket: string;
+      /** Files with a public URL (product media, organization avatars). */
+      publicBucket: string;
+      /** Credentials; the AWS SDK's default chain (environment, profile, instance role) when absent. */
+      accessKeyId: string | undefined;
+      secretAccessKey: string | undefined;
+      forcePathStyle: boolean;
+      /** Base of public URLs (e.g. a CDN in front of the public bucket); the bucket's own URL when absent. */
+      publicBaseUrl: string | undefined;
+    };
 
 export class ConfigError extends Error {}
 
@@ -87,5 +108,37 @@ export function readConfig(environment: Environment = process.env): Config {
   if (!levels.includes(logLevel)) {
     throw new ConfigError(`FLOE_LOG_LEVEL must be one of ${levels.join(', ')}, got "${logLevel}"`);
   }
-  return { port, host, databaseUrl, dataDir, baseUrl, secret: readSecret(environment, dataDir), logLevel };
+  return { port, host, databaseUrl, dataDir, baseUrl, secret: readSecret(environment, dataDir), logLevel, storage: readStorage(environment, dataDir) };
+}
+
+function readBoolean(name: string, raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function readStorage(environment: Environment, dataDir: string): StorageConfig {
+  const driver = environment.FLOE_STORAGE || 'local';
+  if (driver === 'local') return { driver, directory: join(dataDir, 'files') };
+  if (driver !== 's3') throw new ConfigError(`FLOE_STORAGE must be local or s3, got "${driver}"`);
+  const bucket = environment.FLOE_S3_BUCKET;
+  if (!bucket) throw new ConfigError('FLOE_S3_BUCKET is required when FLOE_STORAGE=s3');
+  const accessKeyId = environment.FLOE_S3_ACCESS_KEY_ID || undefined;
+  const secretAccessKey = environment.FLOE_S3_SECRET_ACCESS_KEY || undefined;
+  if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) {
+    throw new ConfigError('FLOE_S3_ACCESS_KEY_ID and FLOE_S3_SECRET_ACCESS_KEY are set together or not at all');
+  }
+  const endpoint = readUrl('FLOE_S3_ENDPOINT', environment.FLOE_S3_ENDPOINT, ['http:', 'https:']);
+  return {
+    driver,
+    endpoint: endpoint?.replace(/\/+$/, ''),
+    region: environment.FLOE_S3_REGION || 'us-east-1',
+    bucket,
+    publicBucket: environment.FLOE_S3_PUBLIC_BUCKET || bucket,
+    accessKeyId,
+    secretAccessKey,
+    forcePathStyle: readBoolean('FLOE_S3_FORCE_PATH_STYLE', environment.FLOE_S3_FORCE_PATH_STYLE, endpoint !== undefined),
+    publicBaseUrl: readUrl('FLOE_S3_PUBLIC_BASE_URL', environment.FLOE_S3_PUBLIC_BASE_URL, ['http:', 'https:'])?.replace(/\/+$/, ''),
+  };
 }

@@ -1,5 +1,5 @@
 // TypeBox pieces shared by every module's schemas.
-import { Type, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import { Type, type Static, type TObject, type TSchema, type TUnion, type TUnsafe } from '@sinclair/typebox';
 
 /** A timestamp: serialized from a Date as ISO-8601 with offset. */
 export const DateTime = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' });
@@ -34,3 +34,11 @@ export function MultipleFilter<T extends TSchema>(schema: T, description?: strin
 
 /** A single-valued boolean query filter. */
 export const BooleanFilter = Type.Optional(Type.Boolean());
+
+/**
+ * A union tagged by one property (`oneOf` + `discriminator`): a body is validated against the
+ * branch its tag names only, so its errors are that branch's (e.g. a file's `service`).
+ */
+export function TaggedUnion<T extends TObject[]>(tag: string, branches: [...T], options: { description?: string } = {}): TUnsafe<Static<TUnion<T>>> {
+  return Type.Unsafe<Static<TUnion<T>>>({ type: 'object', properties: { [tag]: { type: 'string' } }, required: [tag], discriminator: { propertyName: tag }, oneOf: branches, ...options });
+}

@@ -1,6 +1,7 @@
 // The API shapes of a product and what it embeds (prices, benefits, medias, attached custom fields).
 import type { Config } from '../../config.js';
-import type { JsonBenefit, JsonFile, JsonPrice, LoadedProduct } from './repository.js';
+import { presentProductMedia } from '../file/service.js';
+import type { JsonBenefit, JsonPrice, LoadedProduct } from './repository.js';
 import type { Product, ProductPrice } from './schemas.js';
 
 type PriceLike = Pick<JsonPrice, 'id' | 'created_at' | 'modified_at' | 'product_id' | 'type' | 'recurring_interval' | 'amount_type' | 'price_currency' | 'price_amount' | 'minimum_amount' | 'maximum_amount' | 'preset_amount' | 'is_archived'> & {
@@ -49,39 +50,6 @@ export function presentBenefit(benefit: JsonBenefit) {
   return { ...presentBenefitPublic(benefit), is_tax_applicable: benefit.is_tax_applicable, properties: benefit.properties };
 }
 
-export function sizeReadable(size: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = size;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${Number(value.toFixed(1))} ${units[unit]}`;
-}
-
-export function presentMedia(config: Config, file: JsonFile) {
-  return {
-    id: file.id,
-    organization_id: file.organization_id,
-    name: file.name,
-    path: file.path,
-    mime_type: file.mime_type,
-    size: Number(file.size),
-    storage_version: file.storage_version,
-    checksum_etag: file.checksum_etag,
-    checksum_sha256_base64: file.checksum_sha256_base64,
-    checksum_sha256_hex: file.checksum_sha256_hex,
-    last_modified_at: file.last_modified_at,
-    version: file.version,
-    service: 'product_media' as const,
-    is_uploaded: file.is_uploaded,
-    created_at: file.created_at,
-    size_readable: sizeReadable(Number(file.size)),
-    public_url: `${config.baseUrl}/files/${file.path}`,
-  };
-}
-
 export function presentProduct(config: Config, product: LoadedProduct): Product {
   return {
     created_at: product.created_at,
@@ -95,7 +63,7 @@ export function presentProduct(config: Config, product: LoadedProduct): Product 
     metadata: product.metadata,
     prices: product.prices.map(presentPrice),
     benefits: product.benefits.map(presentBenefit),
-    medias: product.medias.map((file) => presentMedia(config, file)),
+    medias: product.medias.map((file) => presentProductMedia(config, file)),
     attached_custom_fields: product.attached_custom_fields.map((attached) => ({
       custom_field_id: attached.custom_field.id,
       custom_field: {

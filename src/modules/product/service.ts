@@ -17,6 +17,7 @@ import { toPage, type Page } from '../../kit/pagination.js';
 import { parseSorting } from '../../kit/sorting.js';
 import { presentProduct } from './presenter.js';
 import * as repository from './repository.js';
+import * as fileService from '../file/service.js';
 import type { LoadedProduct } from './repository.js';
 import type { PriceCreate, Product, ProductBenefitsUpdate, ProductCreate, ProductListQuery, ProductSortField, ProductUpdate } from './schemas.js';
 
@@ -130,7 +131,7 @@ async function checkRelations(
   issues: ValidationIssues,
 ): Promise<void> {
   if (input.medias) {
-    const found = await repository.existingIds(db, 'files', organizationId, input.medias);
+    const found = await fileService.selectableProductMediaIds(db, organizationId, input.medias);
     input.medias.forEach((id, index) => {
       if (!found.has(id)) issues.add(['body', 'medias', index], 'File does not exist or is not yet uploaded.', id);
     });
