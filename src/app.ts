@@ -8,6 +8,7 @@ import type { Context } from './kit/context.js';
 import type { Database } from './kit/db.js';
 import { createHttpServer, registerAuthentication, registerErrorHandling, type App } from './kit/http.js';
 import { registerAccessTokenResolvers } from './modules/access-token/service.js';
+import { registerCustomerSessionResolver } from './modules/customer-session/token.js';
 import { organizationRoutes } from './modules/organization/routes.js';
 import { productRoutes } from './modules/product/routes.js';
 import { fileRoutes } from './modules/file/routes.js';
@@ -20,6 +21,7 @@ export async function buildApp(config: Config, db: Database): Promise<{ app: App
   const app = createHttpServer({ logLevel: config.logLevel });
   const authenticator = new Authenticator(db, config.secret);
   registerAccessTokenResolvers(authenticator);
+  registerCustomerSessionResolver(authenticator);
   const context: Context = { config, db, authenticator, storage: createStorage(config), log: app.log };
 
   registerErrorHandling(app);

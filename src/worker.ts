@@ -1,6 +1,7 @@
 // Background work. `floe serve` runs it in-process; `floe worker` runs only it; any number of worker
 // processes may run against the same database (each task claims work with row locks).
 import type { Context } from './kit/context.js';
+import { jobRunner } from './kit/jobs.js';
 
 export interface RunningWorker {
   stop(): Promise<void>;
@@ -13,7 +14,7 @@ export interface BackgroundTask {
 }
 
 /** Every background task Floe runs; modules add theirs here. */
-const TASKS: BackgroundTask[] = [];
+const TASKS: BackgroundTask[] = [jobRunner];
 
 export function startWorker(context: Context): RunningWorker {
   const running = TASKS.map((task) => task.start(context));

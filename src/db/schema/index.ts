@@ -13,6 +13,15 @@ import type {
   ProductPricesTable,
   ProductsTable,
 } from './catalog.js';
+import type {
+  CheckoutsTable,
+  CustomerSessionsTable,
+  CustomersTable,
+  DiscountRedemptionsTable,
+  JobsTable,
+  OrdersTable,
+  SubscriptionsTable,
+} from './commerce.js';
 import type { EventsTable } from './event.js';
 import type { OrganizationsTable, UserOrganizationsTable, UsersTable } from './organization.js';
 
@@ -33,4 +42,11 @@ export interface Tables {
   discounts: DiscountsTable;
   discount_products: DiscountProductsTable;
   catalog_versions: CatalogVersionsTable;
+  customers: CustomersTable;
+  customer_sessions: CustomerSessionsTable;
+  checkouts: CheckoutsTable;
+  subscriptions: SubscriptionsTable;
+  orders: OrdersTable;
+  discount_redemptions: DiscountRedemptionsTable;
+  jobs: JobsTable;
 }

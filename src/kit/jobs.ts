@@ -1,0 +1,126 @@
+// The job queue: every side effect of a change (a payment's success, benefit grants, emails,
+// expiries) is a row in `jobs`, inserted in the transaction of the change, so it happens exactly
+// when the change commits and is never lost. Workers claim due jobs with SKIP LOCKED and a lease:
+// a worker that dies mid-job leaves the lease to run out, and the job runs again. Handlers must
+// therefore be idempotent. Failures are retried with exponential backoff, up to max_attempts.
+import { sql } from 'kysely';
+import type { RunningWorker, BackgroundTask } from '../worker.js';
+import { clock } from './clock.js';
+import type { Context } from './context.js';
+import type { Queryable, Transaction } from './db.js';
+
+export type JobPayload = Record<string, unknown>;
+export type JobHandler = (context: Context, payload: JobPayload) => Promise<void>;
+
+const handlers = new Map<string, JobHandler>();
+
+/** How long a claimed job is reserved for its worker before another may take it. */
+const LEASE_MS = 60_000;
+/** How often an idle worker looks for due jobs. */
+const IDLE_POLL_MS = 25;
+const BATCH = 20;
+const BACKOFF_BASE_MS = 1_000;
+const BACKOFF_MAX_MS = 3_600_000;
+
+/** Registers the function that runs jobs of `name` (once per name, at module load). */
+export function registerJobHandler(name: string, handler: JobHandler): void {
+  if (handlers.has(name)) throw new Error(`job handler "${name}" is already registered`);
+  handlers.set(name, handler);
+}
+
+export async function enqueueJob(
+  trx: Transaction,
+  name: string,
+  payload: JobPayload,
+  options: { runAt?: Date; maxAttempts?: number } = {},
+): Promise<void> {
+  await trx
+    .insertInto('jobs')
+    .values({ name, payload: JSON.stringify(payload), run_at: options.runAt ?? clock.now(), max_attempts: options.maxAttempts ?? 10, created_at: clock.now() })
+    .execute();
+}
+
+interface ClaimedJob {
+  id: number;
+  name: string;
+  payload: JobPayload;
+  attempts: number;
+  max_attempts: number;
+}
+
+async function claimDueJobs(db: Queryable, limit: number): Promise<ClaimedJob[]> {
+  const now = clock.now();
+  const leaseUntil = new Date(now.getTime() + LEASE_MS);
+  const result = await sql<ClaimedJob>`
+    UPDATE jobs SET locked_until = ${leaseUntil}, attempts = attempts + 1
+    WHERE id IN (
+      SELECT id FROM jobs
+      WHERE done_at IS NULL AND failed_at IS NULL AND run_at <= ${now} AND (locked_until IS NULL OR locked_until < ${now})
+      ORDER BY run_at
+      LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED
+    )
+    RETURNING id, name, payload, attempts, max_attempts`.execute(db);
+  return result.rows;
+}
+
+function backoffMs(attempts: number): number {
+  const exponential = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempts - 1));
+  return exponential / 2 + Math.random() * (exponential / 2);
+}
+
+async function runJob(context: Context, job: ClaimedJob): Promise<void> {
+  const handler = handlers.get(job.name);
+  try {
+    if (!handler) throw new Error(`no handler for job "${job.name}"`);
+    await handler(context, job.payload);
+    await context.db.updateTable('jobs').set({ done_at: clock.now(), locked_until: null, last_error: null }).where('id', '=', job.id).execute();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const exhausted = job.attempts >= job.max_attempts;
+    context.log.warn({ job: job.name, jobId: job.id, attempts: job.attempts, exhausted }, `job failed: ${message}`);
+    await context.db
+      .updateTable('jobs')
+      .set(
+        exhausted
+          ? { failed_at: clock.now(), locked_until: null, last_error: message }
+          : { run_at: new Date(clock.now().getTime() + backoffMs(job.attempts)), locked_until: null, last_error: message },
+      )
+      .where('id', '=', job.id)
+      .execute();
+  }
+}
+
+/** Runs due jobs until stopped: a batch at a time, polling briefly when there is nothing to do. */
+export const jobRunner: BackgroundTask = {
+  name: 'jobs',
+  start(context: Context): RunningWorker {
+    let stopped = false;
+    let wake: (() => void) | undefined;
+    const loop = (async () => {
+      while (!stopped) {
+        let jobs: ClaimedJob[] = [];
+        try {
+          jobs = await claimDueJobs(context.db, BATCH);
+          await Promise.all(jobs.map((job) => runJob(context, job)));
+        } catch (error) {
+          // The database is away (a restart, a failover): try again shortly.
+          context.log.warn({ err: error }, 'job runner could not claim jobs');
+        }
+        if (jobs.length === 0 && !stopped) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, IDLE_POLL_MS);
+          });
+        }
+      }
+    })();
+    return {
+      async stop() {
+        stopped = true;
+        wake?.();
+        await loop;
+      },
+    };
+  },
+};
