@@ -13,7 +13,7 @@ import { findOrCreateOrganization } from '../../src/modules/organization/service
 import { findOrCreateUser } from '../../src/modules/user/service.js';
 import { startWorker, type RunningWorker } from '../../src/worker.js';
 import { createTestDatabase } from './database.js';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -94,6 +94,7 @@ export async function startTestApp(environment: Record<string, string> = {}): Pr
       await app.close();
       await handle.close();
       await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
   after(() => testApp.close());

@@ -166,27 +166,14 @@ export async function replaceBenefits(trx: Transaction, productId: string, benef
 /** Ids among `ids` that exist in `table` for the organization (not deleted), for body validation. */
 export async function existingIds(
   db: Queryable,
-  table: 'files' | 'custom_fields' | 'benefits',
+  table: 'custom_fields' | 'benefits',
   organizationId: string,
   ids: string[],
-  extra?: { fileService?: string },
 ): Promise<Map<string, { selectable?: boolean }>> {
   if (ids.length === 0) return new Map();
   if (table === 'benefits') {
     const rows = await db.selectFrom('benefits').select(['id', 'selectable']).where('organization_id', '=', organizationId).where('deleted_at', 'is', null).where('id', 'in', ids).execute();
     return new Map(rows.map((row) => [row.id, { selectable: row.selectable }]));
-  }
-  if (table === 'files') {
-    const rows = await db
-      .selectFrom('files')
-      .select('id')
-      .where('organization_id', '=', organizationId)
-      .where('deleted_at', 'is', null)
-      .where('is_uploaded', '=', true)
-      .where('service', '=', (extra?.fileService ?? 'product_media') as 'product_media')
-      .where('id', 'in', ids)
-      .execute();
-    return new Map(rows.map((row) => [row.id, {}]));
   }
   const rows = await db.selectFrom('custom_fields').select('id').where('organization_id', '=', organizationId).where('deleted_at', 'is', null).where('id', 'in', ids).execute();
   return new Map(rows.map((row) => [row.id, {}]));
