@@ -12,10 +12,16 @@ import { registerCustomerSessionResolver } from './modules/customer-session/toke
 import { organizationRoutes } from './modules/organization/routes.js';
 import { productRoutes } from './modules/product/routes.js';
 import { fileRoutes } from './modules/file/routes.js';
+import { customFieldRoutes } from './modules/custom-field/routes.js';
 import { createStorage } from './storage/index.js';
 
 /** Each module's routes, in the order they appear in the API reference. */
-const MODULE_ROUTES: ((app: App, context: Context) => void)[] = [organizationRoutes, productRoutes, fileRoutes];
+const MODULE_ROUTES: ((app: App, context: Context) => void)[] = [
+  organizationRoutes,
+  productRoutes,
+  customFieldRoutes,
+  fileRoutes,
+];
 
 export async function buildApp(config: Config, db: Database): Promise<{ app: App; context: Context }> {
   const app = createHttpServer({ logLevel: config.logLevel });
