@@ -13,6 +13,7 @@ import { organizationRoutes } from './modules/organization/routes.js';
 import { productRoutes } from './modules/product/routes.js';
 import { fileRoutes } from './modules/file/routes.js';
 import { customFieldRoutes } from './modules/custom-field/routes.js';
+import { discountRoutes } from './modules/discount/routes.js';
 import { createStorage } from './storage/index.js';
 
 /** Each module's routes, in the order they appear in the API reference. */
@@ -20,6 +21,7 @@ const MODULE_ROUTES: ((app: App, context: Context) => void)[] = [
   organizationRoutes,
   productRoutes,
   customFieldRoutes,
+  discountRoutes,
   fileRoutes,
 ];
 
