@@ -12,6 +12,7 @@ import { registerCustomerSessionResolver } from './modules/customer-session/toke
 import { organizationRoutes } from './modules/organization/routes.js';
 import { productRoutes } from './modules/product/routes.js';
 import { fileRoutes } from './modules/file/routes.js';
+import { benefitRoutes } from './modules/benefit/routes.js';
 import { customFieldRoutes } from './modules/custom-field/routes.js';
 import { discountRoutes } from './modules/discount/routes.js';
 import { createStorage } from './storage/index.js';
@@ -20,6 +21,7 @@ import { createStorage } from './storage/index.js';
 const MODULE_ROUTES: ((app: App, context: Context) => void)[] = [
   organizationRoutes,
   productRoutes,
+  benefitRoutes,
   customFieldRoutes,
   discountRoutes,
   fileRoutes,

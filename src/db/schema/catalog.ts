@@ -142,3 +142,19 @@ export interface CatalogVersionsTable {
   organization_id: string;
   version: number;
 }
+
+export interface BenefitGrantsTable {
+  id: string;
+  created_at: Timestamp;
+  modified_at: NullableTimestamp;
+  deleted_at: NullableTimestamp;
+  granted_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+  customer_id: string;
+  benefit_id: string;
+  order_id: string | null;
+  subscription_id: string | null;
+  properties: Json<Record<string, unknown>>;
+  error: Json<Record<string, unknown>> | null;
+}
+export type BenefitGrantRow = Selectable<BenefitGrantsTable>;

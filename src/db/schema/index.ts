@@ -1,6 +1,7 @@
 // Every table Floe has, as Kysely sees it. One file per aggregate; add a module's tables here.
 import type { AccessTokensTable } from './access-token.js';
 import type {
+  BenefitGrantsTable,
   BenefitsTable,
   CatalogVersionsTable,
   CustomFieldsTable,
@@ -49,4 +50,5 @@ export interface Tables {
   orders: OrdersTable;
   discount_redemptions: DiscountRedemptionsTable;
   jobs: JobsTable;
+  benefit_grants: BenefitGrantsTable;
 }
