@@ -12,6 +12,7 @@ import { registerCustomerSessionResolver } from './modules/customer-session/toke
 import { organizationRoutes } from './modules/organization/routes.js';
 import { productRoutes } from './modules/product/routes.js';
 import { fileRoutes } from './modules/file/routes.js';
+import { webhookRoutes } from './modules/webhook/routes.js';
 import { benefitRoutes } from './modules/benefit/routes.js';
 import { customFieldRoutes } from './modules/custom-field/routes.js';
 import { discountRoutes } from './modules/discount/routes.js';
@@ -25,6 +26,7 @@ const MODULE_ROUTES: ((app: App, context: Context) => void)[] = [
   customFieldRoutes,
   discountRoutes,
   fileRoutes,
+  webhookRoutes,
 ];
 
 export async function buildApp(config: Config, db: Database): Promise<{ app: App; context: Context }> {

@@ -17,6 +17,16 @@ export interface Config {
   logLevel: string;
   /** Where uploaded files live (see src/storage/). */
   storage: StorageConfig;
+  webhooks: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  /** Base of the exponential backoff between delivery attempts (Polar: 5 s). */
+  retryBaseMs: number;
+  /** Allows endpoints on loopback and private networks (for local development). */
+  allowPrivateUrls: boolean;
+  /** How long one delivery attempt may take (Polar: 20 s). */
+  timeoutMs: number;
 }
 
 export type StorageConfig =
@@ -108,7 +118,28 @@ export function readConfig(environment: Environment = process.env): Config {
   if (!levels.includes(logLevel)) {
     throw new ConfigError(`FLOE_LOG_LEVEL must be one of ${levels.join(', ')}, got "${logLevel}"`);
   }
-  return { port, host, databaseUrl, dataDir, baseUrl, secret: readSecret(environment, dataDir), logLevel, storage: readStorage(environment, dataDir) };
+  return {
+    port,
+    host,
+    databaseUrl,
+    dataDir,
+    baseUrl,
+    secret: readSecret(environment, dataDir),
+    logLevel,
+    storage: readStorage(environment, dataDir),
+    webhooks: {
+      retryBaseMs: readPositiveInteger('FLOE_WEBHOOK_RETRY_BASE_MS', environment.FLOE_WEBHOOK_RETRY_BASE_MS, 5000),
+      allowPrivateUrls: readBoolean('FLOE_WEBHOOK_ALLOW_PRIVATE_URLS', environment.FLOE_WEBHOOK_ALLOW_PRIVATE_URLS, false),
+      timeoutMs: readPositiveInteger('FLOE_WEBHOOK_TIMEOUT_MS', environment.FLOE_WEBHOOK_TIMEOUT_MS, 20000),
+    },
+  };
+}
+
+function readPositiveInteger(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
+  return value;
 }
 
 function readBoolean(name: string, raw: string | undefined, fallback: boolean): boolean {

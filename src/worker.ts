@@ -2,6 +2,7 @@
 // processes may run against the same database (each task claims work with row locks).
 import type { Context } from './kit/context.js';
 import { jobRunner } from './kit/jobs.js';
+import { webhookDelivery } from './modules/webhook/delivery.js';
 
 export interface RunningWorker {
   stop(): Promise<void>;
@@ -14,7 +15,7 @@ export interface BackgroundTask {
 }
 
 /** Every background task Floe runs; modules add theirs here. */
-const TASKS: BackgroundTask[] = [jobRunner];
+const TASKS: BackgroundTask[] = [jobRunner, webhookDelivery];
 
 export function startWorker(context: Context): RunningWorker {
   const running = TASKS.map((task) => task.start(context));

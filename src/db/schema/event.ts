@@ -1,4 +1,4 @@
-import type { Json, Timestamp } from './organization.js';
+import type { Json, NullableTimestamp, Timestamp } from './organization.js';
 
 export interface EventsTable {
   id: string;
@@ -6,4 +6,5 @@ export interface EventsTable {
   organization_id: string;
   type: string;
   payload: Json<{ type: string; data: unknown }>;
+  dispatched_at: NullableTimestamp;
 }

@@ -24,6 +24,7 @@ import type {
   SubscriptionsTable,
 } from './commerce.js';
 import type { EventsTable } from './event.js';
+import type { WebhookDeliveriesTable, WebhookEndpointsTable, WebhookEventsTable } from './webhook.js';
 import type { OrganizationsTable, UserOrganizationsTable, UsersTable } from './organization.js';
 
 export interface Tables {
@@ -51,4 +52,7 @@ export interface Tables {
   discount_redemptions: DiscountRedemptionsTable;
   jobs: JobsTable;
   benefit_grants: BenefitGrantsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
