@@ -2,6 +2,7 @@
 // token sees its own. Others do not exist for the caller (404). Slugs are unique forever: a deleted
 // organization keeps its slug.
 import type { OrganizationRow } from '../../db/schema/organization.js';
+import type { PresentedOrganization } from './repository.js';
 import type { MerchantSubject, UserSubject } from '../../kit/auth.js';
 import type { Queryable, Transaction } from '../../kit/db.js';
 import { ResourceNotFound, ValidationError } from '../../kit/errors.js';
@@ -21,7 +22,7 @@ const RESERVED_SLUGS = new Set([
 
 const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
-export function presentOrganization(row: OrganizationRow): Organization {
+export function presentOrganization(row: PresentedOrganization): Organization {
   return {
     created_at: row.created_at,
     modified_at: row.modified_at,
@@ -54,7 +55,7 @@ export async function listOrganizations(db: Queryable, subject: MerchantSubject,
   return toPage(rows.map(presentOrganization), totalCount, query);
 }
 
-export async function getOrganization(db: Queryable, subject: MerchantSubject, id: string): Promise<OrganizationRow> {
+export async function getOrganization(db: Queryable, subject: MerchantSubject, id: string): Promise<PresentedOrganization> {
   const row = await repository.findVisibleById(db, subject, id);
   if (!row) throw new ResourceNotFound();
   return row;
