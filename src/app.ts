@@ -12,6 +12,8 @@ import { registerCustomerSessionResolver } from './modules/customer-session/toke
 import { organizationRoutes } from './modules/organization/routes.js';
 import { productRoutes } from './modules/product/routes.js';
 import { fileRoutes } from './modules/file/routes.js';
+import { customerRoutes } from './modules/customer/routes.js';
+import { customerSessionRoutes } from './modules/customer-session/routes.js';
 import { webhookRoutes } from './modules/webhook/routes.js';
 import { benefitRoutes } from './modules/benefit/routes.js';
 import { customFieldRoutes } from './modules/custom-field/routes.js';
@@ -26,6 +28,8 @@ const MODULE_ROUTES: ((app: App, context: Context) => void)[] = [
   customFieldRoutes,
   discountRoutes,
   fileRoutes,
+  customerRoutes,
+  customerSessionRoutes,
   webhookRoutes,
 ];
 

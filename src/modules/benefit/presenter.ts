@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Config } from '../../config.js';
 import type { BenefitRow } from '../../db/schema/catalog.js';
+import { presentCustomer } from '../customer/presenter.js';
 import { INTEGRATIONS } from './integrations.js';
 import type { LoadedGrant } from './repository.js';
 import type { Benefit } from './schemas.js';
@@ -21,13 +21,7 @@ export function presentBenefit(config: Config, row: BenefitRow): Benefit {
   } as Benefit;
 }
 
-/** Gravatar by the SHA-256 of the lowercased email, as Polar shows customers. */
-export function avatarUrlOf(email: string): string {
-  return `https://www.gravatar.com/avatar/${createHash('sha256').update(email.toLowerCase()).digest('hex')}?d=blank`;
-}
-
 export function presentGrant(grant: LoadedGrant) {
-  const customer = grant.customer;
   return {
     created_at: grant.created_at,
     modified_at: grant.modified_at,
@@ -42,19 +36,7 @@ export function presentGrant(grant: LoadedGrant) {
     // Polar's deprecated alias of the customer.
     user_id: grant.customer_id,
     benefit_id: grant.benefit_id,
-    customer: {
-      created_at: customer.created_at,
-      modified_at: customer.modified_at,
-      id: customer.id,
-      metadata: customer.metadata,
-      email: customer.email,
-      email_verified: customer.email_verified,
-      name: customer.name,
-      billing_address: customer.billing_address,
-      tax_id: customer.tax_id,
-      organization_id: customer.organization_id,
-      avatar_url: avatarUrlOf(customer.email),
-    },
+    customer: presentCustomer(grant.customer),
     properties: grant.properties,
   };
 }

@@ -2,6 +2,7 @@ import { Type, type Static, type TObject } from '@sinclair/typebox';
 import { ListResource, PaginationQuery } from '../../kit/pagination.js';
 import { BooleanFilter, MultipleFilter, Nullable, NullableDateTime, StringEnum, TaggedUnion, Timestamps, UUID } from '../../kit/schemas.js';
 import type { BenefitType } from '../../db/schema/catalog.js';
+import { Customer } from '../customer/schemas.js';
 
 export const BENEFIT_TYPES = ['custom', 'ads', 'discord', 'github_repository', 'downloadables', 'license_keys'] as const satisfies readonly BenefitType[];
 
@@ -107,19 +108,6 @@ export const BenefitGrantListQuery = Type.Object({
 });
 export type BenefitGrantListQuery = Static<typeof BenefitGrantListQuery>;
 
-export const BenefitGrantCustomer = Type.Object({
-  ...Timestamps,
-  id: UUID,
-  metadata: Type.Record(Type.String(), Type.Union([Type.String(), Type.Integer(), Type.Boolean()])),
-  email: Type.String(),
-  email_verified: Type.Boolean(),
-  name: Nullable(Type.String()),
-  billing_address: Nullable(Type.Object({}, { additionalProperties: true })),
-  tax_id: Nullable(Type.Array(Type.String())),
-  organization_id: UUID,
-  avatar_url: Type.String(),
-});
-
 export const BenefitGrant = Type.Object({
   ...Timestamps,
   id: UUID,
@@ -132,7 +120,7 @@ export const BenefitGrant = Type.Object({
   customer_id: UUID,
   user_id: UUID,
   benefit_id: UUID,
-  customer: BenefitGrantCustomer,
+  customer: Customer,
   properties: Type.Object({}, { additionalProperties: true }),
 });
 export const ListResourceBenefitGrant = ListResource(BenefitGrant);

@@ -15,7 +15,7 @@ export async function createCustomerSessionToken(
   trx: Transaction,
   authenticator: Authenticator,
   customerId: string,
-): Promise<{ id: string; token: string; expiresAt: Date }> {
+): Promise<{ id: string; token: string; createdAt: Date; expiresAt: Date }> {
   const token = generateToken(CUSTOMER_SESSION_TOKEN_PREFIX);
   const now = clock.now();
   const expiresAt = new Date(now.getTime() + CUSTOMER_SESSION_TTL_MS);
@@ -24,7 +24,7 @@ export async function createCustomerSessionToken(
     .insertInto('customer_sessions')
     .values({ id, token_hash: authenticator.hashToken(token), customer_id: customerId, expires_at: expiresAt, created_at: now })
     .execute();
-  return { id, token, expiresAt };
+  return { id, token, createdAt: now, expiresAt };
 }
 
 async function resolveCustomerSession(db: Queryable, tokenHash: string): Promise<ResolvedToken | null> {

@@ -1,0 +1,58 @@
+// The only place the customers table is read or written. Customers are soft-deleted; an email is
+// unique among an organization's living customers, whatever its case.
+import { sql, type Insertable, type Updateable } from 'kysely';
+import type { Tables } from '../../db/schema/index.js';
+import type { CustomerRow } from '../../db/schema/commerce.js';
+import { isVisibleOrganization, type MerchantSubject } from '../../kit/auth.js';
+import type { Queryable, Transaction } from '../../kit/db.js';
+import { paginate, type PageRequest } from '../../kit/pagination.js';
+import type { SortCriterion } from '../../kit/sorting.js';
+import { escapeLike } from '../product/repository.js';
+import type { CustomerSortField } from './schemas.js';
+
+function visible(db: Queryable, subject: MerchantSubject) {
+  return db.selectFrom('customers').selectAll().where('deleted_at', 'is', null).where(isVisibleOrganization(subject, 'customers.organization_id'));
+}
+
+export function findVisibleById(db: Queryable, subject: MerchantSubject, id: string): Promise<CustomerRow | undefined> {
+  return visible(db, subject).where('id', '=', id).executeTakeFirst();
+}
+
+export function findById(db: Queryable, id: string): Promise<CustomerRow | undefined> {
+  return db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function findByEmail(db: Queryable, organizationId: string, email: string): Promise<CustomerRow | undefined> {
+  return db
+    .selectFrom('customers')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+}
+
+export function listVisible(
+  db: Queryable,
+  subject: MerchantSubject,
+  filters: { organizationId?: string[]; query?: string },
+  sorting: SortCriterion<CustomerSortField>[],
+  page: PageRequest,
+): Promise<{ rows: CustomerRow[]; totalCount: number }> {
+  let query = visible(db, subject);
+  if (filters.organizationId) query = query.where('organization_id', 'in', filters.organizationId);
+  if (filters.query) {
+    const pattern = `%${escapeLike(filters.query)}%`;
+    query = query.where((eb) => eb.or([eb('email', 'ilike', pattern), eb('name', 'ilike', pattern)]));
+  }
+  for (const { field, direction } of sorting) query = query.orderBy(field, direction);
+  return paginate(query.orderBy('id'), page);
+}
+
+export function insert(trx: Transaction, values: Insertable<Tables['customers']>): Promise<CustomerRow> {
+  return trx.insertInto('customers').values(values).returningAll().executeTakeFirstOrThrow();
+}
+
+export function update(trx: Transaction, id: string, values: Updateable<Tables['customers']>): Promise<CustomerRow> {
+  return trx.updateTable('customers').set(values).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+}

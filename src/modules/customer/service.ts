@@ -1,0 +1,104 @@
+// Customers of an organization: whoever buys, identified by email (unique among the organization's
+// living customers, case-insensitively). Checkouts find or create them by email; merchants manage
+// them through the API. Deleting is soft: orders and subscriptions keep their customer.
+import type { CustomerRow } from '../../db/schema/commerce.js';
+import { resolveOrganizationForCreate, type MerchantSubject } from '../../kit/auth.js';
+import { clock } from '../../kit/clock.js';
+import type { Queryable, Transaction } from '../../kit/db.js';
+import { ResourceNotFound, ValidationError } from '../../kit/errors.js';
+import { newId } from '../../kit/ids.js';
+import { toPage } from '../../kit/pagination.js';
+import { parseSorting } from '../../kit/sorting.js';
+import { presentCustomer } from './presenter.js';
+import * as repository from './repository.js';
+import type { CustomerCreate, CustomerListQuery, CustomerSortField, CustomerUpdate } from './schemas.js';
+
+const EMAIL_TAKEN = 'A customer with this email address already exists.';
+
+export async function listCustomers(db: Queryable, subject: MerchantSubject, query: CustomerListQuery) {
+  const { rows, totalCount } = await repository.listVisible(db, subject, { organizationId: query.organization_id, query: query.query }, parseSorting<CustomerSortField>(query.sorting), query);
+  return toPage(rows.map(presentCustomer), totalCount, query);
+}
+
+export async function getCustomer(db: Queryable, subject: MerchantSubject, id: string): Promise<CustomerRow> {
+  const customer = await repository.findVisibleById(db, subject, id);
+  if (!customer) throw new ResourceNotFound();
+  return customer;
+}
+
+/** A customer by id, for modules that hold its id (orders, sessions). */
+export function findCustomer(db: Queryable, id: string): Promise<CustomerRow | undefined> {
+  return repository.findById(db, id);
+}
+
+export async function createCustomer(trx: Transaction, subject: MerchantSubject, input: CustomerCreate): Promise<CustomerRow> {
+  const organizationId = await resolveOrganizationForCreate(trx, subject, input.organization_id);
+  if (await repository.findByEmail(trx, organizationId, input.email)) throw new ValidationError(['body', 'email'], EMAIL_TAKEN, input.email);
+  return repository.insert(trx, {
+    id: newId(),
+    created_at: clock.now(),
+    organization_id: organizationId,
+    email: input.email,
+    name: input.name ?? null,
+    billing_address: input.billing_address ? JSON.stringify(input.billing_address) : null,
+    tax_id: input.tax_id ? JSON.stringify(input.tax_id) : null,
+    metadata: JSON.stringify({}),
+  });
+}
+
+/**
+ * The organization's customer with this email, created when there is none: what a checkout does
+ * when it is confirmed. Concurrent calls for one email meet on the unique index; the loser reads
+ * the winner's row.
+ */
+export async function upsertCustomerByEmail(trx: Transaction, organizationId: string, input: { email: string; name?: string | null; billingAddress?: object | null }): Promise<CustomerRow> {
+  const existing = await repository.findByEmail(trx, organizationId, input.email);
+  if (existing) {
+    if (!input.name && !input.billingAddress) return existing;
+    return repository.update(trx, existing.id, {
+      modified_at: clock.now(),
+      ...(input.name ? { name: input.name } : {}),
+      ...(input.billingAddress ? { billing_address: JSON.stringify(input.billingAddress) } : {}),
+    });
+  }
+  const inserted = await trx
+    .insertInto('customers')
+    .values({
+      id: newId(),
+      created_at: clock.now(),
+      organization_id: organizationId,
+      email: input.email,
+      name: input.name ?? null,
+      billing_address: input.billingAddress ? JSON.stringify(input.billingAddress) : null,
+      metadata: JSON.stringify({}),
+    })
+    // The one unique index that can conflict is (organization_id, lower(email)) among the living.
+    .onConflict((oc) => oc.doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (inserted) return inserted;
+  const winner = await repository.findByEmail(trx, organizationId, input.email);
+  if (!winner) throw new Error('customer vanished between conflict and read');
+  return winner;
+}
+
+export async function updateCustomer(trx: Transaction, subject: MerchantSubject, id: string, input: CustomerUpdate): Promise<CustomerRow> {
+  const customer = await getCustomer(trx, subject, id);
+  if (input.email && input.email.toLowerCase() !== customer.email.toLowerCase()) {
+    const other = await repository.findByEmail(trx, customer.organization_id, input.email);
+    if (other && other.id !== customer.id) throw new ValidationError(['body', 'email'], EMAIL_TAKEN, input.email);
+  }
+  return repository.update(trx, customer.id, {
+    modified_at: clock.now(),
+    ...(input.email ? { email: input.email, email_verified: false } : {}),
+    ...(input.name !== undefined ? { name: input.name } : {}),
+    ...(input.billing_address !== undefined ? { billing_address: input.billing_address ? JSON.stringify(input.billing_address) : null } : {}),
+    ...(input.tax_id !== undefined ? { tax_id: input.tax_id ? JSON.stringify(input.tax_id) : null } : {}),
+  });
+}
+
+export async function deleteCustomer(trx: Transaction, subject: MerchantSubject, id: string): Promise<void> {
+  const customer = await getCustomer(trx, subject, id);
+  const now = clock.now();
+  await repository.update(trx, customer.id, { deleted_at: now, modified_at: now });
+}
