@@ -13,12 +13,14 @@ import { organizationRoutes } from './modules/organization/routes.js';
 import { productRoutes } from './modules/product/routes.js';
 import { fileRoutes } from './modules/file/routes.js';
 import { customerRoutes } from './modules/customer/routes.js';
+import { checkoutRoutes } from './modules/checkout/routes.js';
 import { customerSessionRoutes } from './modules/customer-session/routes.js';
 import { webhookRoutes } from './modules/webhook/routes.js';
 import { benefitRoutes } from './modules/benefit/routes.js';
 import { customFieldRoutes } from './modules/custom-field/routes.js';
 import { discountRoutes } from './modules/discount/routes.js';
 import { createStorage } from './storage/index.js';
+import { TestPaymentProcessor } from './payments/test-processor.js';
 
 /** Each module's routes, in the order they appear in the API reference. */
 const MODULE_ROUTES: ((app: App, context: Context) => void)[] = [
@@ -30,6 +32,7 @@ const MODULE_ROUTES: ((app: App, context: Context) => void)[] = [
   fileRoutes,
   customerRoutes,
   customerSessionRoutes,
+  checkoutRoutes,
   webhookRoutes,
 ];
 
@@ -38,7 +41,7 @@ export async function buildApp(config: Config, db: Database): Promise<{ app: App
   const authenticator = new Authenticator(db, config.secret);
   registerAccessTokenResolvers(authenticator);
   registerCustomerSessionResolver(authenticator);
-  const context: Context = { config, db, authenticator, storage: createStorage(config), log: app.log };
+  const context: Context = { config, db, authenticator, storage: createStorage(config), payments: new TestPaymentProcessor(), log: app.log };
 
   registerErrorHandling(app);
   registerAuthentication(app, authenticator);

@@ -2,6 +2,7 @@
 // processes may run against the same database (each task claims work with row locks).
 import type { Context } from './kit/context.js';
 import { jobRunner } from './kit/jobs.js';
+import { checkoutExpiry } from './modules/checkout/jobs.js';
 import { webhookDelivery } from './modules/webhook/delivery.js';
 
 export interface RunningWorker {
@@ -15,7 +16,7 @@ export interface BackgroundTask {
 }
 
 /** Every background task Floe runs; modules add theirs here. */
-const TASKS: BackgroundTask[] = [jobRunner, webhookDelivery];
+const TASKS: BackgroundTask[] = [jobRunner, webhookDelivery, checkoutExpiry];
 
 export function startWorker(context: Context): RunningWorker {
   const running = TASKS.map((task) => task.start(context));

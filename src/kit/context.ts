@@ -1,14 +1,16 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
+import type { PaymentProcessor } from '../payments/processor.js';
 import type { Storage } from '../storage/storage.js';
 import type { Authenticator } from './auth.js';
 import type { Database } from './db.js';
 
-/** What every module's routes and jobs are given: settings, the database, the authenticator, file storage, a logger. */
+/** What every module's routes and jobs are given: settings, the database, the authenticator, file storage, the payment processor, a logger. */
 export interface Context {
   config: Config;
   db: Database;
   authenticator: Authenticator;
   storage: Storage;
+  payments: PaymentProcessor;
   log: FastifyBaseLogger;
 }

@@ -62,7 +62,7 @@ export interface CheckoutsTable {
   customer_email: string | null;
   customer_ip_address: string | null;
   customer_billing_address: Json<Address> | null;
-  customer_tax_id: Json<[string, string]> | null;
+  customer_tax_id: string | null;
   custom_field_data: Json<Record<string, unknown>>;
   metadata: Json<Metadata>;
   customer_metadata: Json<Metadata>;

@@ -50,6 +50,13 @@ export async function findApplicableDiscount(
   return isRedeemable(discount) ? discount : undefined;
 }
 
+/** What the discount takes off an amount in cents, as Polar computes it (percentages round half up). */
+export function discountAmountOf(discount: LoadedDiscount, amount: number): number {
+  if (discount.type === 'fixed') return Math.min(discount.amount ?? 0, amount);
+  const exact = (amount * (discount.basis_points ?? 0)) / 10_000;
+  return exact - Math.floor(exact) >= 0.5 ? Math.ceil(exact) : Math.floor(exact);
+}
+
 export function isRedeemable(discount: LoadedDiscount, now = clock.now()): boolean {
   if (discount.starts_at && discount.starts_at > now) return false;
   if (discount.ends_at && discount.ends_at < now) return false;

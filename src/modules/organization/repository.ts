@@ -38,6 +38,10 @@ function visible(db: Queryable, subject: MerchantSubject) {
     .where(isVisibleOrganization(subject, 'organizations.id'));
 }
 
+export function findPresentedById(db: Queryable, id: string): Promise<PresentedOrganization | undefined> {
+  return db.selectFrom('organizations').select(PRESENTED_COLUMNS).where('id', '=', id).executeTakeFirst();
+}
+
 export function findVisibleById(db: Queryable, subject: MerchantSubject, id: string): Promise<PresentedOrganization | undefined> {
   return visible(db, subject).where('id', '=', id).executeTakeFirst();
 }

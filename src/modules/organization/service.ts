@@ -61,6 +61,13 @@ export async function getOrganization(db: Queryable, subject: MerchantSubject, i
   return row;
 }
 
+/** An organization by id, for what belongs to it (a checkout shows its seller). */
+export async function getOrganizationById(db: Queryable, id: string): Promise<PresentedOrganization> {
+  const row = await repository.findPresentedById(db, id);
+  if (!row) throw new ResourceNotFound();
+  return row;
+}
+
 function checkSlug(slug: string): string {
   const normalized = slug.toLowerCase();
   if (!SLUG_PATTERN.test(normalized)) {

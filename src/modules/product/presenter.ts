@@ -4,7 +4,7 @@ import { presentProductMedia } from '../file/service.js';
 import type { JsonBenefit, JsonPrice, LoadedProduct } from './repository.js';
 import type { Product, ProductPrice } from './schemas.js';
 
-type PriceLike = Pick<JsonPrice, 'id' | 'created_at' | 'modified_at' | 'product_id' | 'type' | 'recurring_interval' | 'amount_type' | 'price_currency' | 'price_amount' | 'minimum_amount' | 'maximum_amount' | 'preset_amount' | 'is_archived'> & {
+type PriceLike = Pick<JsonPrice, 'id' | 'product_id' | 'type' | 'recurring_interval' | 'amount_type' | 'price_currency' | 'price_amount' | 'minimum_amount' | 'maximum_amount' | 'preset_amount' | 'is_archived'> & {
   created_at: string | Date;
   modified_at: string | Date | null;
 };

@@ -107,6 +107,16 @@ export async function catalogVersions(db: Queryable, organizationIds: readonly s
   return organizationIds.map((id) => versions.get(id) ?? 0);
 }
 
+export function findPrice(db: Queryable, id: string) {
+  return db
+    .selectFrom('product_prices')
+    .innerJoin('products', 'products.id', 'product_prices.product_id')
+    .selectAll('product_prices')
+    .select('products.organization_id')
+    .where('product_prices.id', '=', id)
+    .executeTakeFirst();
+}
+
 export function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (character) => `\\${character}`);
 }

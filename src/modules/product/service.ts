@@ -69,6 +69,16 @@ export async function getProduct(db: Queryable, subject: MerchantSubject, id: st
   return product;
 }
 
+/** A product by id with everything it embeds, whatever its organization (callers check tenancy). */
+export function findProduct(db: Queryable, id: string): Promise<LoadedProduct | undefined> {
+  return repository.findById(db, id);
+}
+
+/** A price by id, archived or not (checkouts and orders keep reading theirs), with its organization. */
+export function findPrice(db: Queryable, id: string) {
+  return repository.findPrice(db, id);
+}
+
 /** Products of one organization by id, with everything they embed (for other modules). */
 export function findProducts(db: Queryable, organizationId: string, ids: readonly string[]): Promise<LoadedProduct[]> {
   return repository.findByIds(db, organizationId, ids);

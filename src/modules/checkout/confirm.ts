@@ -1,0 +1,202 @@
+// Confirming a checkout and what follows, each step one transaction:
+// 1. confirm (the customer's request): validate everything at once (one 422 listing every
+//    problem), take the discount redemption under a lock on the discount (never past its limit),
+//    find or create the customer by email, charge through the processor, mark the checkout
+//    `confirmed` and enqueue its success. A declined charge rolls all of it back (no redemption,
+//    no customer change) and answers 400 with the processor's reason.
+// 2. `checkout.handle_success` (a job, like a processor's webhook): under a lock on the checkout,
+//    once only, write the order, and for a recurring price the subscription, mark the checkout
+//    `succeeded`, record the events, and enqueue what follows a purchase (benefit grants).
+// Confirming twice is refused (the checkout is no longer open), and the order's unique
+// checkout_id makes a second success impossible: one checkout, at most one order.
+import type { Config } from '../../config.js';
+import type { Authenticator } from '../../kit/auth.js';
+import { clock } from '../../kit/clock.js';
+import type { Context } from '../../kit/context.js';
+import { transaction, type Transaction } from '../../kit/db.js';
+import { BadRequest, ResourceNotFound, ValidationIssues } from '../../kit/errors.js';
+import { recordEvent } from '../../kit/events.js';
+import { newId } from '../../kit/ids.js';
+import { enqueueJob } from '../../kit/jobs.js';
+import type { PaymentProcessor } from '../../payments/processor.js';
+import { upsertCustomerByEmail, findCustomer } from '../customer/service.js';
+import { createCustomerSessionToken } from '../customer-session/token.js';
+import { findDiscount, isRedeemable } from '../discount/service.js';
+import { presentOrder } from '../order/presenter.js';
+import { presentSubscription } from '../subscription/presenter.js';
+import { derive, presentCheckout, type LoadedCheckout } from './presenter.js';
+import * as repository from './repository.js';
+import type { CheckoutConfirm } from './schemas.js';
+import { applyUpdate, loadCheckout } from './service.js';
+
+export const HANDLE_SUCCESS_JOB = 'checkout.handle_success';
+
+/** Takes one use of the discount, under a lock on it, or says it is used up. */
+async function redeemDiscount(trx: Transaction, discountId: string, checkoutId: string): Promise<boolean> {
+  // NO KEY UPDATE, not UPDATE: confirming checkouts already hold KEY SHARE on the discount (their
+  // discount_id foreign key), which FOR UPDATE would wait on, each for the other (a deadlock).
+  await trx.selectFrom('discounts').select('id').where('id', '=', discountId).forNoKeyUpdate().executeTakeFirst();
+  const discount = await findDiscount(trx, discountId);
+  if (!discount || discount.deleted_at || !isRedeemable(discount)) return false;
+  await trx.insertInto('discount_redemptions').values({ id: newId(), created_at: clock.now(), discount_id: discountId, checkout_id: checkoutId }).execute();
+  return true;
+}
+
+export async function confirmCheckout(
+  trx: Transaction,
+  config: Config,
+  processor: PaymentProcessor,
+  authenticator: Authenticator,
+  clientSecret: string,
+  input: CheckoutConfirm,
+): Promise<{ loaded: LoadedCheckout; customerSessionToken: string }> {
+  const found = await repository.findByClientSecret(trx, clientSecret);
+  if (!found) throw new ResourceNotFound();
+  const locked = await repository.lock(trx, found.id);
+  if (!locked) throw new ResourceNotFound();
+  const { confirmation_token_id: confirmationTokenId, ...changes } = input;
+  let loaded = await applyUpdate(trx, config, locked, changes);
+  const { checkout, price, product } = loaded;
+  const flags = derive(loaded);
+
+  const issues = new ValidationIssues();
+  if (price.amount_type === 'custom' && checkout.amount === null) issues.add(['body', 'amount'], 'Amount is required for custom prices.', null, 'missing');
+  if (price.is_archived) issues.add(['body', 'product_price_id'], 'Price is archived.', checkout.product_price_id);
+  if (product.is_archived) issues.add(['body', 'product_price_id'], 'Product is archived.', checkout.product_price_id);
+  const required: ('customer_email' | 'customer_name' | 'customer_billing_address')[] = ['customer_email', ...(flags.is_payment_form_required ? (['customer_name', 'customer_billing_address'] as const) : [])];
+  for (const field of required) {
+    if (checkout[field] === null || checkout[field] === undefined) issues.add(['body', field], 'Field is required.', null, 'missing');
+  }
+  for (const attached of product.attached_custom_fields) {
+    const value = checkout.custom_field_data[attached.custom_field.slug];
+    if (attached.required && (value === undefined || value === null || value === '' || value === false)) {
+      issues.add(['body', 'custom_field_data', attached.custom_field.slug], 'Field is required.', null, 'missing');
+    }
+  }
+  if (flags.is_payment_required && !confirmationTokenId) issues.add(['body', 'confirmation_token_id'], 'Confirmation token is required.', null, 'missing');
+  issues.throwIfAny();
+
+  if (checkout.discount_id && !(await redeemDiscount(trx, checkout.discount_id, checkout.id))) {
+    const used = new ValidationIssues();
+    used.add(['body', 'discount_id'], 'Discount is no longer redeemable.', checkout.discount_id);
+    used.throwIfAny();
+  }
+  const customer = await upsertCustomerByEmail(trx, checkout.organization_id, {
+    email: checkout.customer_email ?? '',
+    name: checkout.customer_name,
+    billingAddress: checkout.customer_billing_address,
+  });
+  let paymentMetadata: Record<string, string> = {};
+  if (flags.is_payment_required && confirmationTokenId) {
+    const result = await processor.charge({
+      confirmationTokenId,
+      amount: flags.total_amount ?? 0,
+      currency: checkout.currency ?? 'usd',
+      // One charge per checkout and payment method: a retry with the same card never charges twice.
+      idempotencyKey: `checkout:${checkout.id}:${confirmationTokenId}`,
+      customerEmail: customer.email,
+    });
+    // A declined payment changes nothing: the transaction (redemption, customer) rolls back.
+    if (!result.ok) throw new BadRequest(result.message, 'PaymentError');
+    paymentMetadata = { payment_intent_id: result.charge.id };
+  }
+  const confirmed = await repository.update(trx, checkout.id, {
+    status: 'confirmed',
+    customer_id: customer.id,
+    payment_processor_metadata: JSON.stringify({ customer_id: customer.id, ...paymentMetadata }),
+    modified_at: clock.now(),
+  });
+  await enqueueJob(trx, HANDLE_SUCCESS_JOB, { checkoutId: checkout.id });
+  loaded = await loadCheckout(trx, confirmed);
+  await recordEvent(trx, confirmed.organization_id, 'checkout.updated', presentCheckout(config, loaded));
+  const session = await createCustomerSessionToken(trx, authenticator, customer.id);
+  return { loaded, customerSessionToken: session.token };
+}
+
+function addInterval(date: Date, interval: 'month' | 'year'): Date {
+  const next = new Date(date);
+  if (interval === 'month') next.setUTCMonth(next.getUTCMonth() + 1);
+  else next.setUTCFullYear(next.getUTCFullYear() + 1);
+  return next;
+}
+
+/** Writes the order (and subscription) of a confirmed checkout, once. */
+export async function handleSuccess(trx: Transaction, config: Config, checkoutId: string): Promise<void> {
+  const checkout = await repository.lock(trx, checkoutId);
+  if (!checkout || checkout.status !== 'confirmed' || !checkout.customer_id) return;
+  const loaded = await loadCheckout(trx, checkout);
+  const customer = await findCustomer(trx, checkout.customer_id);
+  if (!customer) throw new Error(`checkout ${checkout.id} lost its customer`);
+  const { price, product, discount } = loaded;
+  const now = clock.now();
+  const total = derive(loaded).total_amount ?? 0;
+  let subscription;
+  if (price.type === 'recurring' && price.recurring_interval) {
+    subscription = await trx
+      .insertInto('subscriptions')
+      .values({
+        id: newId(),
+        created_at: now,
+        organization_id: checkout.organization_id,
+        customer_id: customer.id,
+        product_id: product.id,
+        price_id: price.id,
+        discount_id: checkout.discount_id,
+        checkout_id: checkout.id,
+        amount: checkout.amount,
+        currency: checkout.currency,
+        recurring_interval: price.recurring_interval,
+        status: 'active',
+        current_period_start: now,
+        current_period_end: addInterval(now, price.recurring_interval),
+        started_at: now,
+        custom_field_data: JSON.stringify(checkout.custom_field_data),
+        metadata: JSON.stringify(checkout.metadata),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+  const order = await trx
+    .insertInto('orders')
+    .values({
+      id: newId(),
+      created_at: now,
+      organization_id: checkout.organization_id,
+      customer_id: customer.id,
+      product_id: product.id,
+      product_price_id: price.id,
+      discount_id: checkout.discount_id,
+      subscription_id: subscription?.id ?? null,
+      checkout_id: checkout.id,
+      amount: total - (checkout.tax_amount ?? 0),
+      tax_amount: checkout.tax_amount ?? 0,
+      currency: checkout.currency ?? 'usd',
+      billing_reason: subscription ? 'subscription_create' : 'purchase',
+      billing_address: checkout.customer_billing_address ? JSON.stringify(checkout.customer_billing_address) : null,
+      custom_field_data: JSON.stringify(checkout.custom_field_data),
+      metadata: JSON.stringify(checkout.metadata),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const succeeded = await repository.update(trx, checkout.id, { status: 'succeeded', subscription_id: subscription?.id ?? null, modified_at: now });
+  await recordEvent(trx, checkout.organization_id, 'checkout.updated', presentCheckout(config, await loadCheckout(trx, succeeded)));
+  await recordEvent(trx, checkout.organization_id, 'order.created', presentOrder({ order, customer, product, price, discount, subscription }));
+  if (subscription) {
+    const presented = presentSubscription(config, { subscription, customer, product, price, discount });
+    await recordEvent(trx, checkout.organization_id, 'subscription.created', presented);
+    await recordEvent(trx, checkout.organization_id, 'subscription.active', presented);
+  }
+  await enqueueJob(trx, 'benefit.grant_for_order', { orderId: order.id });
+}
+
+/** Expires open checkouts whose time has passed (run by a recurring job). */
+export async function expireCheckouts(context: Context): Promise<number> {
+  return transaction(context.db, async (trx) => {
+    const expired = await repository.lockExpired(trx, clock.now(), 500);
+    for (const checkout of expired) {
+      const updated = await repository.update(trx, checkout.id, { status: 'expired', modified_at: clock.now() });
+      await recordEvent(trx, checkout.organization_id, 'checkout.updated', presentCheckout(context.config, await loadCheckout(trx, updated)));
+    }
+    return expired.length;
+  });
+}

@@ -1,0 +1,80 @@
+import { MERCHANT, readScopes, writeScopes } from '../../kit/auth.js';
+import type { Context } from '../../kit/context.js';
+import { transaction } from '../../kit/db.js';
+import { merchantOf, type App } from '../../kit/http.js';
+import { IdParams } from '../../kit/schemas.js';
+import { confirmCheckout } from './confirm.js';
+import { presentCheckout, presentCheckoutPublic } from './presenter.js';
+import {
+  Checkout,
+  CheckoutConfirm,
+  CheckoutCreate,
+  CheckoutListQuery,
+  CheckoutPublic,
+  CheckoutPublicConfirmed,
+  CheckoutUpdate,
+  CheckoutUpdatePublic,
+  ClientSecretParams,
+  ListResourceCheckout,
+} from './schemas.js';
+import * as service from './service.js';
+
+const tags = ['checkouts', 'custom'];
+const ANONYMOUS = { subjects: ['anonymous', 'user', 'organization', 'customer'] } as const;
+
+export function checkoutRoutes(app: App, { db, config, payments, authenticator }: Context): void {
+  app.get('/v1/checkouts/custom/', {
+    schema: { tags, summary: 'List Checkout Sessions', operationId: 'checkouts:custom:list', querystring: CheckoutListQuery, response: { 200: ListResourceCheckout } },
+    config: { auth: { subjects: MERCHANT, scopes: readScopes('checkouts') } },
+    handler: (request) => service.listCheckouts(db, config, merchantOf(request), request.query),
+  });
+
+  app.post('/v1/checkouts/custom/', {
+    schema: { tags, summary: 'Create Checkout Session', operationId: 'checkouts:custom:create', body: CheckoutCreate, response: { 201: Checkout } },
+    config: { auth: { subjects: MERCHANT, scopes: writeScopes('checkouts') } },
+    handler: async (request, reply) => {
+      const loaded = await transaction(db, (trx) => service.createCheckout(trx, config, merchantOf(request), request.body));
+      return reply.code(201).send(presentCheckout(config, loaded));
+    },
+  });
+
+  app.get('/v1/checkouts/custom/:id', {
+    schema: { tags, summary: 'Get Checkout Session', operationId: 'checkouts:custom:get', params: IdParams, response: { 200: Checkout } },
+    config: { auth: { subjects: MERCHANT, scopes: readScopes('checkouts') } },
+    handler: async (request) => presentCheckout(config, await service.getCheckout(db, merchantOf(request), request.params.id)),
+  });
+
+  app.patch('/v1/checkouts/custom/:id', {
+    schema: { tags, summary: 'Update Checkout Session', operationId: 'checkouts:custom:update', params: IdParams, body: CheckoutUpdate, response: { 200: Checkout } },
+    config: { auth: { subjects: MERCHANT, scopes: writeScopes('checkouts') } },
+    handler: async (request) => presentCheckout(config, await transaction(db, (trx) => service.updateCheckout(trx, config, merchantOf(request), request.params.id, request.body))),
+  });
+
+  // The customer's side: by client secret, no token needed.
+  app.get('/v1/checkouts/custom/client/:client_secret', {
+    schema: { tags, summary: 'Get Checkout Session from Client', operationId: 'checkouts:custom:client_get', params: ClientSecretParams, response: { 200: CheckoutPublic } },
+    config: { auth: ANONYMOUS },
+    handler: async (request) => {
+      const loaded = await service.getCheckoutByClientSecret(db, request.params.client_secret);
+      return presentCheckoutPublic(config, loaded, await service.organizationOf(db, loaded.checkout));
+    },
+  });
+
+  app.patch('/v1/checkouts/custom/client/:client_secret', {
+    schema: { tags, summary: 'Update Checkout Session from Client', operationId: 'checkouts:custom:client_update', params: ClientSecretParams, body: CheckoutUpdatePublic, response: { 200: CheckoutPublic } },
+    config: { auth: ANONYMOUS },
+    handler: async (request) => {
+      const loaded = await transaction(db, (trx) => service.updateCheckoutByClientSecret(trx, config, request.params.client_secret, request.body));
+      return presentCheckoutPublic(config, loaded, await service.organizationOf(db, loaded.checkout));
+    },
+  });
+
+  app.post('/v1/checkouts/custom/client/:client_secret/confirm', {
+    schema: { tags, summary: 'Confirm Checkout Session from Client', operationId: 'checkouts:custom:client_confirm', params: ClientSecretParams, body: CheckoutConfirm, response: { 200: CheckoutPublicConfirmed } },
+    config: { auth: ANONYMOUS },
+    handler: async (request) => {
+      const { loaded, customerSessionToken } = await transaction(db, (trx) => confirmCheckout(trx, config, payments, authenticator, request.params.client_secret, request.body));
+      return { ...presentCheckoutPublic(config, loaded, await service.organizationOf(db, loaded.checkout)), customer_session_token: customerSessionToken };
+    },
+  });
+}

@@ -1,0 +1,211 @@
+// Checkout sessions. A checkout is opened for a product (its first active price) or a price, by a
+// merchant or a checkout link, and filled in by its customer through the client endpoints (by
+// client secret). Status: open → confirmed (payment taken) → succeeded (order written) | failed;
+// an open checkout past `expires_at` is expired. Amounts are Polar's: `amount` is the price (the
+// chosen amount for pay-what-you-want, none for free), the discount comes off it, tax (none
+// here) goes on top. Confirmation and success are in confirm.ts.
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../../config.js';
+import type { CheckoutRow } from '../../db/schema/commerce.js';
+import type { ProductPriceRow } from '../../db/schema/catalog.js';
+import type { MerchantSubject } from '../../kit/auth.js';
+import { clock } from '../../kit/clock.js';
+import type { Queryable, Transaction } from '../../kit/db.js';
+import { NotPermitted, ResourceNotFound, ValidationError, ValidationIssues } from '../../kit/errors.js';
+import { recordEvent } from '../../kit/events.js';
+import { newId } from '../../kit/ids.js';
+import { toPage } from '../../kit/pagination.js';
+import { parseSorting } from '../../kit/sorting.js';
+import { findCustomer } from '../customer/service.js';
+import { findApplicableDiscount, findDiscount } from '../discount/service.js';
+import type { PresentedOrganization } from '../organization/repository.js';
+import { getOrganizationById } from '../organization/service.js';
+import { findPrice, findProduct } from '../product/service.js';
+import { presentCheckout, type LoadedCheckout } from './presenter.js';
+import * as repository from './repository.js';
+import type { CheckoutCreate, CheckoutListQuery, CheckoutSortField, CheckoutUpdate, CheckoutUpdatePublic } from './schemas.js';
+
+/** How long a checkout stays open (Polar: one hour). */
+const CHECKOUT_TTL_MS = 60 * 60 * 1000;
+const CLIENT_SECRET_PREFIX = 'polar_c_';
+
+export async function loadCheckout(db: Queryable, checkout: CheckoutRow): Promise<LoadedCheckout> {
+  const [product, price, discount] = await Promise.all([
+    findProduct(db, checkout.product_id),
+    findPrice(db, checkout.product_price_id),
+    checkout.discount_id ? findDiscount(db, checkout.discount_id) : Promise.resolve(undefined),
+  ]);
+  if (!product || !price) throw new Error(`checkout ${checkout.id} lost its product or price`);
+  return { checkout, product, price, discount };
+}
+
+export async function listCheckouts(db: Queryable, config: Config, subject: MerchantSubject, query: CheckoutListQuery) {
+  const { rows, totalCount } = await repository.listVisible(db, subject, { organizationId: query.organization_id, productId: query.product_id }, parseSorting<CheckoutSortField>(query.sorting), query);
+  const loaded = await Promise.all(rows.map((row) => loadCheckout(db, row)));
+  return toPage(loaded.map((checkout) => presentCheckout(config, checkout)), totalCount, query);
+}
+
+export async function getCheckout(db: Queryable, subject: MerchantSubject, id: string): Promise<LoadedCheckout> {
+  const checkout = await repository.findVisibleById(db, subject, id);
+  if (!checkout) throw new ResourceNotFound();
+  return loadCheckout(db, checkout);
+}
+
+/** A checkout by client secret, for its customer; an open one past its time reads as expired. */
+export async function getCheckoutByClientSecret(db: Queryable, clientSecret: string): Promise<LoadedCheckout> {
+  const checkout = await repository.findByClientSecret(db, clientSecret);
+  if (!checkout) throw new ResourceNotFound();
+  const current = checkout.status === 'open' && checkout.expires_at <= clock.now() ? { ...checkout, status: 'expired' as const } : checkout;
+  return loadCheckout(db, current);
+}
+
+export function organizationOf(db: Queryable, checkout: CheckoutRow): Promise<PresentedOrganization> {
+  return getOrganizationById(db, checkout.organization_id);
+}
+
+function amountFor(price: ProductPriceRow, requested: number | null | undefined, issues: ValidationIssues): { amount: number | null; currency: string | null } {
+  if (price.amount_type === 'free') return { amount: null, currency: null };
+  if (price.amount_type === 'fixed') return { amount: price.price_amount, currency: price.price_currency ?? 'usd' };
+  const amount = requested ?? price.preset_amount ?? price.minimum_amount ?? 50;
+  if (price.minimum_amount !== null && amount < price.minimum_amount) issues.add(['body', 'amount'], 'Amount is below minimum.', requested ?? null, 'greater_than_equal');
+  else if (amount < 50) issues.add(['body', 'amount'], 'Amount is below minimum.', requested ?? null, 'greater_than_equal');
+  if (price.maximum_amount !== null && amount > price.maximum_amount) issues.add(['body', 'amount'], 'Amount is above maximum.', requested ?? null, 'less_than_equal');
+  return { amount, currency: price.price_currency ?? 'usd' };
+}
+
+async function resolvePrice(db: Queryable, subject: MerchantSubject, input: CheckoutCreate): Promise<ProductPriceRow & { organization_id: string }> {
+  if ('product_price_id' in input) {
+    const price = await findPrice(db, input.product_price_id);
+    const visible = price && (subject.kind === 'organization' ? subject.organizationId === price.organization_id : subject.organizationIds.includes(price.organization_id));
+    if (!price || !visible) throw new ValidationError(['body', 'product_price_id'], 'Price does not exist.', input.product_price_id);
+    if (price.is_archived) throw new ValidationError(['body', 'product_price_id'], 'Price is archived.', input.product_price_id);
+    const product = await findProduct(db, price.product_id);
+    if (product?.is_archived) throw new ValidationError(['body', 'product_price_id'], 'Product is archived.', input.product_price_id);
+    return price;
+  }
+  const product = await findProduct(db, input.product_id);
+  const visible = product && (subject.kind === 'organization' ? subject.organizationId === product.organization_id : subject.organizationIds.includes(product.organization_id));
+  if (!product || !visible) throw new ValidationError(['body', 'product_id'], 'Product does not exist.', input.product_id);
+  if (product.is_archived) throw new ValidationError(['body', 'product_id'], 'Product is archived.', input.product_id);
+  const first = product.prices[0];
+  const price = first ? await findPrice(db, first.id) : undefined;
+  if (!price) throw new ValidationError(['body', 'product_id'], 'Product has no active price.', input.product_id);
+  return price;
+}
+
+export async function createCheckout(trx: Transaction, config: Config, subject: MerchantSubject, input: CheckoutCreate): Promise<LoadedCheckout> {
+  const price = await resolvePrice(trx, subject, input);
+  const organizationId = price.organization_id;
+  const blocked = await trx.selectFrom('organizations').select('blocked_at').where('id', '=', organizationId).executeTakeFirst();
+  if (blocked?.blocked_at) throw new NotPermitted();
+  const issues = new ValidationIssues();
+  const { amount, currency } = amountFor(price, input.amount, issues);
+  let discountId: string | null = null;
+  if (input.discount_id) {
+    if (price.amount_type !== 'fixed') issues.add(['body', 'discount_id'], 'Discounts are only applicable to fixed prices.', input.discount_id);
+    else if (!(await findApplicableDiscount(trx, organizationId, { id: input.discount_id, productId: price.product_id }))) issues.add(['body', 'discount_id'], 'Discount does not exist.', input.discount_id);
+    else discountId = input.discount_id;
+  }
+  const customer = input.customer_id ? await findCustomer(trx, input.customer_id) : undefined;
+  if (input.customer_id && (!customer || customer.organization_id !== organizationId || customer.deleted_at)) issues.add(['body', 'customer_id'], 'Customer does not exist.', input.customer_id);
+  issues.throwIfAny();
+  const now = clock.now();
+  const row = await repository.insert(trx, {
+    id: newId(),
+    created_at: now,
+    organization_id: organizationId,
+    client_secret: `${CLIENT_SECRET_PREFIX}${randomBytes(32).toString('base64url')}`,
+    expires_at: new Date(now.getTime() + CHECKOUT_TTL_MS),
+    product_id: price.product_id,
+    product_price_id: price.id,
+    discount_id: discountId,
+    customer_id: customer?.id ?? null,
+    amount,
+    tax_amount: amount === null ? null : 0,
+    currency,
+    allow_discount_codes: input.allow_discount_codes ?? true,
+    // A known customer fills in what the checkout was not given.
+    customer_name: input.customer_name ?? customer?.name ?? null,
+    customer_email: input.customer_email ?? customer?.email ?? null,
+    customer_ip_address: input.customer_ip_address ?? null,
+    customer_billing_address: JSON.stringify(input.customer_billing_address ?? customer?.billing_address ?? null),
+    customer_tax_id: input.customer_tax_id ?? null,
+    custom_field_data: JSON.stringify(input.custom_field_data ?? {}),
+    metadata: JSON.stringify(input.metadata ?? {}),
+    customer_metadata: JSON.stringify(input.customer_metadata ?? {}),
+    success_url: input.success_url ?? null,
+    embed_origin: input.embed_origin ?? null,
+    payment_processor_metadata: JSON.stringify({}),
+  });
+  const loaded = await loadCheckout(trx, row);
+  await recordEvent(trx, organizationId, 'checkout.created', presentCheckout(config, loaded));
+  return loaded;
+}
+
+/** Applies what the customer (or merchant) changed; only an open, unexpired checkout changes. */
+export async function applyUpdate(trx: Transaction, config: Config, checkout: CheckoutRow, input: CheckoutUpdatePublic & Partial<CheckoutUpdate>): Promise<LoadedCheckout> {
+  if (checkout.status !== 'open' || checkout.expires_at <= clock.now()) throw new ValidationError(['body'], 'Checkout is not open.', null, 'checkout_not_open');
+  const issues = new ValidationIssues();
+  let price = await findPrice(trx, input.product_price_id ?? checkout.product_price_id);
+  if (!price) throw new Error('checkout price vanished');
+  if (input.product_price_id && input.product_price_id !== checkout.product_price_id) {
+    if (price.product_id !== checkout.product_id) issues.add(['body', 'product_price_id'], 'Price does not belong to the product.', input.product_price_id);
+    else if (price.is_archived) issues.add(['body', 'product_price_id'], 'Price is archived.', input.product_price_id);
+  }
+  issues.throwIfAny();
+  const priceChanged = price.id !== checkout.product_price_id;
+  const { amount, currency } = input.amount !== undefined || priceChanged ? amountFor(price, input.amount ?? null, issues) : { amount: checkout.amount, currency: checkout.currency };
+  let discountId = checkout.discount_id;
+  if (input.discount_code) {
+    if (price.amount_type !== 'fixed') issues.add(['body', 'discount_code'], 'Discounts are only applicable to fixed prices.', input.discount_code);
+    else if (!checkout.allow_discount_codes) issues.add(['body', 'discount_code'], 'Discount codes are not allowed on this checkout.', input.discount_code);
+    else {
+      const discount = await findApplicableDiscount(trx, checkout.organization_id, { code: input.discount_code, productId: checkout.product_id });
+      if (!discount) issues.add(['body', 'discount_code'], 'This discount code does not exist or is no longer available.', input.discount_code);
+      else discountId = discount.id;
+    }
+  } else if (input.discount_code === null) {
+    discountId = null;
+  }
+  if (input.discount_id !== undefined) discountId = input.discount_id;
+  if (discountId && price.amount_type !== 'fixed') discountId = null;
+  issues.throwIfAny();
+  const updated = await repository.update(trx, checkout.id, {
+    modified_at: clock.now(),
+    product_price_id: price.id,
+    amount,
+    tax_amount: amount === null ? null : 0,
+    currency,
+    discount_id: discountId,
+    ...(input.customer_name !== undefined ? { customer_name: input.customer_name } : {}),
+    ...(input.customer_email !== undefined ? { customer_email: input.customer_email } : {}),
+    ...(input.customer_billing_address !== undefined ? { customer_billing_address: JSON.stringify(input.customer_billing_address) } : {}),
+    ...(input.customer_tax_id !== undefined ? { customer_tax_id: input.customer_tax_id } : {}),
+    ...(input.custom_field_data ? { custom_field_data: JSON.stringify(input.custom_field_data) } : {}),
+    ...(input.metadata ? { metadata: JSON.stringify(input.metadata) } : {}),
+    ...(input.customer_metadata ? { customer_metadata: JSON.stringify(input.customer_metadata) } : {}),
+    ...(input.allow_discount_codes !== undefined && input.allow_discount_codes !== null ? { allow_discount_codes: input.allow_discount_codes } : {}),
+    ...(input.customer_ip_address !== undefined ? { customer_ip_address: input.customer_ip_address } : {}),
+    ...(input.success_url !== undefined ? { success_url: input.success_url } : {}),
+    ...(input.embed_origin !== undefined ? { embed_origin: input.embed_origin } : {}),
+  });
+  const loaded = await loadCheckout(trx, updated);
+  await recordEvent(trx, updated.organization_id, 'checkout.updated', presentCheckout(config, loaded));
+  return loaded;
+}
+
+export async function updateCheckout(trx: Transaction, config: Config, subject: MerchantSubject, id: string, input: CheckoutUpdate): Promise<LoadedCheckout> {
+  const visible = await repository.findVisibleById(trx, subject, id);
+  if (!visible) throw new ResourceNotFound();
+  const locked = await repository.lock(trx, visible.id);
+  if (!locked) throw new ResourceNotFound();
+  return applyUpdate(trx, config, locked, input);
+}
+
+export async function updateCheckoutByClientSecret(trx: Transaction, config: Config, clientSecret: string, input: CheckoutUpdatePublic): Promise<LoadedCheckout> {
+  const found = await repository.findByClientSecret(trx, clientSecret);
+  if (!found) throw new ResourceNotFound();
+  const locked = await repository.lock(trx, found.id);
+  if (!locked) throw new ResourceNotFound();
+  return applyUpdate(trx, config, locked, input);
+}

@@ -1,0 +1,193 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { HTTPValidationError, ResourceNotFound, SDKError } from '@polar-sh/sdk/models/errors/index.js';
+import type { Polar } from '@polar-sh/sdk';
+import { clock } from '../../../src/kit/clock.js';
+import { startTestApp, type Merchant } from '../../helpers/app.js';
+import { expectError } from '../../helpers/errors.js';
+
+const floe = await startTestApp();
+const worker = floe.startWorker();
+after(() => worker.stop());
+
+async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function oneTime(sdk: Polar, organizationId: string, amount = 2000) {
+  return sdk.products.create({ name: 'E-book', organizationId, prices: [{ type: 'one_time', amountType: 'fixed', priceAmount: amount, priceCurrency: 'usd' }] });
+}
+
+const buyer = { customerEmail: 'buyer@example.com', customerName: 'Ada Buyer', customerBillingAddress: { country: 'FR' } };
+
+async function ordersOf(organizationId: string) {
+  return floe.db.selectFrom('orders').selectAll().where('organization_id', '=', organizationId).execute();
+}
+
+async function checkoutStatus(id: string) {
+  return (await floe.db.selectFrom('checkouts').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
+}
+
+describe('checkout sessions', () => {
+  test('created by price or product, with everything derived; read by id and by client secret', async () => {
+    const merchant = await floe.createMerchant();
+    const product = await oneTime(merchant.sdk, merchant.organizationId);
+    const priceId = product.prices[0]!.id;
+    const checkout = await merchant.sdk.checkouts.custom.create({ productPriceId: priceId, metadata: { ref: 'x1' }, successUrl: 'https://shop.example.com/thanks?c={CHECKOUT_ID}' });
+    assert.equal(checkout.status, 'open');
+    assert.equal(checkout.amount, 2000);
+    assert.equal(checkout.subtotalAmount, 2000);
+    assert.equal(checkout.totalAmount, 2000);
+    assert.equal(checkout.currency, 'usd');
+    assert.equal(checkout.isPaymentRequired, true);
+    assert.equal(checkout.isPaymentSetupRequired, false);
+    assert.equal(checkout.isDiscountApplicable, true);
+    assert.equal(checkout.paymentProcessor, 'stripe');
+    assert.equal(checkout.successUrl, `https://shop.example.com/thanks?c=${checkout.id}`);
+    assert.equal(checkout.url, `${floe.baseUrl}/checkout/${checkout.clientSecret}`);
+    assert.ok(checkout.expiresAt.getTime() > Date.now() + 50 * 60 * 1000);
+    assert.equal(checkout.product.name, 'E-book');
+    assert.deepEqual(checkout.metadata, { ref: 'x1' });
+    const byProduct = await merchant.sdk.checkouts.custom.create({ productId: product.id });
+    assert.equal(byProduct.productPriceId, priceId);
+    const publicView = await floe.sdk().checkouts.custom.clientGet({ clientSecret: checkout.clientSecret });
+    assert.equal(publicView.organization.id, merchant.organizationId);
+    assert.equal((await merchant.sdk.checkouts.custom.get({ id: checkout.id })).id, checkout.id);
+    const listed = await merchant.sdk.checkouts.custom.list({ organizationId: merchant.organizationId });
+    assert.equal(listed.result.pagination.totalCount, 2);
+    const stranger = await floe.createMerchant();
+    await expectError(stranger.sdk.checkouts.custom.get({ id: checkout.id }), ResourceNotFound);
+    await expectError(stranger.sdk.checkouts.custom.create({ productPriceId: priceId }), HTTPValidationError);
+    await expectError(floe.sdk().checkouts.custom.clientGet({ clientSecret: 'polar_c_unknown' }), ResourceNotFound);
+  });
+
+  test('pay what you want within its bounds; free needs no payment', async () => {
+    const { sdk, organizationId } = await floe.createMerchant();
+    const tip = await sdk.products.create({ name: 'Tip jar', organizationId, prices: [{ type: 'one_time', amountType: 'custom', minimumAmount: 500, maximumAmount: 5000, presetAmount: 1000 }] });
+    const checkout = await sdk.checkouts.custom.create({ productPriceId: tip.prices[0]!.id });
+    assert.equal(checkout.amount, 1000);
+    assert.equal(checkout.isDiscountApplicable, false);
+    await expectError(floe.sdk().checkouts.custom.clientUpdate({ clientSecret: checkout.clientSecret, checkoutUpdatePublic: { amount: 100 } }), HTTPValidationError);
+    await expectError(floe.sdk().checkouts.custom.clientUpdate({ clientSecret: checkout.clientSecret, checkoutUpdatePublic: { amount: 9000 } }), HTTPValidationError);
+    const updated = await floe.sdk().checkouts.custom.clientUpdate({ clientSecret: checkout.clientSecret, checkoutUpdatePublic: { amount: 2500 } });
+    assert.equal(updated.totalAmount, 2500);
+    const free = await sdk.products.create({ name: 'Free guide', organizationId, prices: [{ type: 'one_time', amountType: 'free' }] });
+    const freeCheckout = await sdk.checkouts.custom.create({ productPriceId: free.prices[0]!.id });
+    assert.equal(freeCheckout.amount, null);
+    assert.equal(freeCheckout.isFreeProductPrice, true);
+    assert.equal(freeCheckout.isPaymentFormRequired, false);
+    const confirmed = await floe.sdk().checkouts.custom.clientConfirm({ clientSecret: freeCheckout.clientSecret, checkoutConfirmStripe: { customerEmail: 'free@example.com' } });
+    assert.equal(confirmed.status, 'confirmed');
+    await until(async () => (await checkoutStatus(freeCheckout.id)) === 'succeeded');
+    const [order] = (await ordersOf(organizationId)).filter((row) => row.checkout_id === freeCheckout.id);
+    assert.equal(order?.amount, 0);
+  });
+});
+
+describe('confirming', () => {
+  test('a card payment confirms, then succeeds with one order and its customer; the events are recorded', async () => {
+    const { sdk, organizationId } = await floe.createMerchant();
+    const product = await oneTime(sdk, organizationId);
+    const checkout = await sdk.checkouts.custom.create({ productPriceId: product.prices[0]!.id });
+    const client = floe.sdk();
+    const missing = await expectError(client.checkouts.custom.clientConfirm({ clientSecret: checkout.clientSecret, checkoutConfirmStripe: {} }), HTTPValidationError);
+    const locs = (missing.detail ?? []).map((issue) => issue.loc.join('.'));
+    assert.ok(locs.includes('body.customer_email') && locs.includes('body.customer_name') && locs.includes('body.confirmation_token_id'), locs.join(','));
+    const confirmed = await client.checkouts.custom.clientConfirm({ clientSecret: checkout.clientSecret, checkoutConfirmStripe: { ...buyer, confirmationTokenId: 'tok_visa' } });
+    assert.equal(confirmed.status, 'confirmed');
+    assert.match(confirmed.customerSessionToken, /^polar_cst_/);
+    assert.ok(confirmed.customerId);
+    await until(async () => (await checkoutStatus(checkout.id)) === 'succeeded');
+    const orders = await ordersOf(organizationId);
+    assert.equal(orders.length, 1);
+    assert.equal(orders[0]?.amount, 2000);
+    assert.equal(orders[0]?.customer_id, confirmed.customerId);
+    assert.equal(orders[0]?.billing_reason, 'purchase');
+    const again = await client.checkouts.custom.clientConfirm({ clientSecret: checkout.clientSecret, checkoutConfirmStripe: { ...buyer, confirmationTokenId: 'tok_visa' } }).then(() => null, (error: unknown) => error);
+    assert.ok(again instanceof HTTPValidationError, String(again));
+    assert.equal((await ordersOf(organizationId)).length, 1);
+    const types = (await floe.db.selectFrom('events').select('type').where('organization_id', '=', organizationId).execute()).map((event) => event.type);
+    for (const type of ['checkout.created', 'checkout.updated', 'order.created']) assert.ok(types.includes(type), type);
+    const customer = await sdk.customers.get({ id: confirmed.customerId! });
+    assert.equal(customer.email, 'buyer@example.com');
+  });
+
+  test('a declined card is a 400 with no order, and the checkout stays open to try again', async () => {
+    const { sdk, organizationId } = await floe.createMerchant();
+    const product = await oneTime(sdk, organizationId);
+    const checkout = await sdk.checkouts.custom.create({ productPriceId: product.prices[0]!.id });
+    for (const token of ['tok_chargeDeclined', 'tok_chargeDeclinedInsufficientFunds', 'tok_chargeDeclinedExpiredCard']) {
+      const declined = await floe.sdk().checkouts.custom.clientConfirm({ clientSecret: checkout.clientSecret, checkoutConfirmStripe: { ...buyer, confirmationTokenId: token } }).then(() => null, (error: unknown) => error);
+      assert.ok(declined instanceof SDKError && declined.statusCode === 400, String(declined));
+    }
+    assert.equal(await checkoutStatus(checkout.id), 'open');
+    assert.equal((await ordersOf(organizationId)).length, 0);
+    assert.equal((await floe.db.selectFrom('customers').select('id').where('organization_id', '=', organizationId).execute()).length, 0);
+    await floe.sdk().checkouts.custom.clientConfirm({ clientSecret: checkout.clientSecret, checkoutConfirmStripe: { ...buyer, confirmationTokenId: 'tok_mastercard' } });
+    await until(async () => (await ordersOf(organizationId)).length === 1);
+  });
+
+  test('a recurring price makes an active subscription for a month', async () => {
+    const { sdk, organizationId } = await floe.createMerchant();
+    const plan = await sdk.products.create({ name: 'Pro', organizationId, prices: [{ type: 'recurring', amountType: 'fixed', recurringInterval: 'month', priceAmount: 900, priceCurrency: 'usd' }] });
+    const checkout = await sdk.checkouts.custom.create({ productPriceId: plan.prices[0]!.id });
+    assert.equal(checkout.isPaymentSetupRequired, true);
+    await floe.sdk().checkouts.custom.clientConfirm({ clientSecret: checkout.clientSecret, checkoutConfirmStripe: { ...buyer, confirmationTokenId: 'tok_visa' } });
+    await until(async () => (await checkoutStatus(checkout.id)) === 'succeeded');
+    const subscription = await floe.db.selectFrom('subscriptions').selectAll().where('checkout_id', '=', checkout.id).executeTakeFirstOrThrow();
+    assert.equal(subscription.status, 'active');
+    const days = (subscription.current_period_end!.getTime() - subscription.current_period_start.getTime()) / 86_400_000;
+    assert.ok(days >= 28 && days <= 31, String(days));
+    const [order] = await ordersOf(organizationId);
+    assert.equal(order?.subscription_id, subscription.id);
+    assert.equal(order?.billing_reason, 'subscription_create');
+    const types = (await floe.db.selectFrom('events').select('type').where('organization_id', '=', organizationId).execute()).map((event) => event.type);
+    assert.ok(types.includes('subscription.created') && types.includes('subscription.active'));
+  });
+
+  test('discount codes apply to the amounts; 50 concurrent confirms on 5 remaining redemptions make exactly 5 orders', async () => {
+    const merchant: Merchant = await floe.createMerchant();
+    const { sdk, organizationId } = merchant;
+    const product = await oneTime(sdk, organizationId, 2000);
+    await sdk.discounts.create({ type: 'percentage', duration: 'once', basisPoints: 2500, name: 'Quarter off', code: 'QUARTER', maxRedemptions: 5, organizationId });
+    const checkouts = await Promise.all(Array.from({ length: 50 }, () => sdk.checkouts.custom.create({ productPriceId: product.prices[0]!.id })));
+    const client = floe.sdk();
+    const first = await client.checkouts.custom.clientUpdate({ clientSecret: checkouts[0]!.clientSecret, checkoutUpdatePublic: { discountCode: 'quarter' } });
+    assert.equal(first.subtotalAmount, 1500);
+    assert.equal(first.totalAmount, 1500);
+    await expectError(client.checkouts.custom.clientUpdate({ clientSecret: checkouts[0]!.clientSecret, checkoutUpdatePublic: { discountCode: 'NOPE' } }), HTTPValidationError);
+    const results = await Promise.allSettled(
+      checkouts.map((checkout) => client.checkouts.custom.clientConfirm({ clientSecret: checkout.clientSecret, checkoutConfirmStripe: { ...buyer, discountCode: 'QUARTER', confirmationTokenId: 'tok_visa' } })),
+    );
+    const confirmed = results.filter((result) => result.status === 'fulfilled');
+    // Every other confirmation is told the discount is used up.
+    assert.ok(results.every((result) => result.status === 'fulfilled' || result.reason instanceof HTTPValidationError));
+    assert.equal(confirmed.length, 5);
+    await until(async () => (await ordersOf(organizationId)).length === 5);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const orders = await ordersOf(organizationId);
+    assert.equal(orders.length, 5);
+    assert.ok(orders.every((order) => order.amount === 1500));
+    const redemptions = await floe.db.selectFrom('discount_redemptions').select('id').execute();
+    assert.ok(redemptions.length >= 5);
+  });
+
+  test('an open checkout past its time is expired, and can no longer be confirmed', async () => {
+    const { sdk, organizationId } = await floe.createMerchant();
+    const product = await oneTime(sdk, organizationId);
+    const checkout = await sdk.checkouts.custom.create({ productPriceId: product.prices[0]!.id });
+    clock.advance(61 * 60 * 1000);
+    try {
+      assert.equal((await floe.sdk().checkouts.custom.clientGet({ clientSecret: checkout.clientSecret })).status, 'expired');
+      await until(async () => (await checkoutStatus(checkout.id)) === 'expired');
+      await expectError(floe.sdk().checkouts.custom.clientConfirm({ clientSecret: checkout.clientSecret, checkoutConfirmStripe: { ...buyer, confirmationTokenId: 'tok_visa' } }), HTTPValidationError);
+    } finally {
+      clock.advance(-61 * 60 * 1000);
+    }
+    assert.equal((await ordersOf(organizationId)).length, 0);
+  });
+});
