@@ -191,3 +191,23 @@ describe('confirming', () => {
     assert.equal((await ordersOf(organizationId)).length, 0);
   });
 });
+
+describe('events of a purchase', () => {
+  test('parse in the SDK as the webhook payloads they become', async () => {
+    const { parseEvent } = await import('./sdk-events.js');
+    const { sdk, organizationId } = await floe.createMerchant();
+    const plan = await sdk.products.create({ name: 'Team', organizationId, prices: [{ type: 'recurring', amountType: 'fixed', recurringInterval: 'year', priceAmount: 9900, priceCurrency: 'usd' }] });
+    await sdk.discounts.create({ type: 'fixed', duration: 'forever', amount: 900, name: 'Nine off', code: 'NINE', organizationId });
+    const checkout = await sdk.checkouts.custom.create({ productPriceId: plan.prices[0]!.id });
+    await floe.sdk().checkouts.custom.clientConfirm({ clientSecret: checkout.clientSecret, checkoutConfirmStripe: { ...buyer, discountCode: 'NINE', confirmationTokenId: 'tok_visa' } });
+    await until(async () => (await checkoutStatus(checkout.id)) === 'succeeded');
+    const events = await floe.db.selectFrom('events').select(['type', 'payload']).where('organization_id', '=', organizationId).execute();
+    const types = new Set(events.map((event) => event.type));
+    for (const type of ['checkout.created', 'checkout.updated', 'order.created', 'subscription.created', 'subscription.active']) assert.ok(types.has(type), type);
+    for (const event of events) parseEvent(event.payload);
+    const order = events.find((event) => event.type === 'order.created')?.payload.data as { amount: number; discount: { code: string } | null; subscription: { status: string } | null };
+    assert.equal(order.amount, 9000);
+    assert.equal(order.discount?.code, 'NINE');
+    assert.equal(order.subscription?.status, 'active');
+  });
+});
