@@ -14,6 +14,7 @@ import { productRoutes } from './modules/product/routes.js';
 import { fileRoutes } from './modules/file/routes.js';
 import { customerRoutes } from './modules/customer/routes.js';
 import { checkoutRoutes } from './modules/checkout/routes.js';
+import { orderRoutes } from './modules/order/routes.js';
 import { customerSessionRoutes } from './modules/customer-session/routes.js';
 import { webhookRoutes } from './modules/webhook/routes.js';
 import { benefitRoutes } from './modules/benefit/routes.js';
@@ -33,6 +34,7 @@ const MODULE_ROUTES: ((app: App, context: Context) => void)[] = [
   customerRoutes,
   customerSessionRoutes,
   checkoutRoutes,
+  orderRoutes,
   webhookRoutes,
 ];
 

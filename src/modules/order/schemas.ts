@@ -1,6 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { MetadataOutput } from '../../kit/metadata.js';
-import { DateTime, Nullable, NullableDateTime, StringEnum, Timestamps, UUID } from '../../kit/schemas.js';
+import { ListResource, PaginationQuery } from '../../kit/pagination.js';
+import { DateTime, MultipleFilter, Nullable, NullableDateTime, StringEnum, Timestamps, UUID } from '../../kit/schemas.js';
+import { SortingQuery } from '../../kit/sorting.js';
 import { Address, Customer } from '../customer/schemas.js';
 import { DiscountBase } from '../discount/schemas.js';
 import { ProductBase, ProductPrice } from '../product/schemas.js';
@@ -67,3 +69,20 @@ export const Order = Type.Object({
   subscription: Nullable(SubscriptionBase),
 });
 export type Order = Static<typeof Order>;
+
+export const ORDER_SORT_FIELDS = ['created_at', 'amount', 'customer', 'product', 'discount', 'subscription'] as const;
+
+export const OrderListQuery = Type.Object({
+  organization_id: MultipleFilter(UUID),
+  product_id: MultipleFilter(UUID),
+  product_price_type: MultipleFilter(StringEnum(['one_time', 'recurring'])),
+  discount_id: MultipleFilter(UUID),
+  customer_id: MultipleFilter(UUID),
+  checkout_id: MultipleFilter(UUID),
+  ...PaginationQuery,
+  sorting: SortingQuery(ORDER_SORT_FIELDS, ['-created_at']),
+});
+export type OrderListQuery = Static<typeof OrderListQuery>;
+
+export const ListResourceOrder = ListResource(Order);
+export const OrderInvoice = Type.Object({ url: Type.String() });

@@ -1,0 +1,46 @@
+// The only place the orders table is read or written.
+import { sql } from 'kysely';
+import type { OrderRow } from '../../db/schema/commerce.js';
+import { isVisibleOrganization, type MerchantSubject } from '../../kit/auth.js';
+import type { Queryable } from '../../kit/db.js';
+import { paginate, type PageRequest } from '../../kit/pagination.js';
+import type { SortCriterion } from '../../kit/sorting.js';
+
+export type OrderSortField = 'created_at' | 'amount' | 'customer' | 'product' | 'discount' | 'subscription';
+
+const SORT_EXPRESSIONS: Record<OrderSortField, ReturnType<typeof sql>> = {
+  created_at: sql`orders.created_at`,
+  amount: sql`orders.amount`,
+  customer: sql`(SELECT c.email FROM customers c WHERE c.id = orders.customer_id)`,
+  product: sql`(SELECT p.name FROM products p WHERE p.id = orders.product_id)`,
+  discount: sql`(SELECT d.name FROM discounts d WHERE d.id = orders.discount_id)`,
+  subscription: sql`orders.subscription_id`,
+};
+
+export interface OrderFilters {
+  organizationId?: string[];
+  productId?: string[];
+  productPriceType?: ('one_time' | 'recurring')[];
+  discountId?: string[];
+  customerId?: string[];
+  checkoutId?: string[];
+}
+
+export function findVisibleById(db: Queryable, subject: MerchantSubject, id: string): Promise<OrderRow | undefined> {
+  return db.selectFrom('orders').selectAll().where('id', '=', id).where(isVisibleOrganization(subject, 'orders.organization_id')).executeTakeFirst();
+}
+
+export function listVisible(db: Queryable, subject: MerchantSubject, filters: OrderFilters, sorting: SortCriterion<OrderSortField>[], page: PageRequest) {
+  let query = db.selectFrom('orders').selectAll('orders').where(isVisibleOrganization(subject, 'orders.organization_id'));
+  if (filters.organizationId) query = query.where('orders.organization_id', 'in', filters.organizationId);
+  if (filters.productId) query = query.where('orders.product_id', 'in', filters.productId);
+  if (filters.discountId) query = query.where('orders.discount_id', 'in', filters.discountId);
+  if (filters.customerId) query = query.where('orders.customer_id', 'in', filters.customerId);
+  if (filters.checkoutId) query = query.where('orders.checkout_id', 'in', filters.checkoutId);
+  if (filters.productPriceType) {
+    const types = filters.productPriceType;
+    query = query.where((eb) => eb.exists(eb.selectFrom('product_prices').select('product_prices.id').whereRef('product_prices.id', '=', 'orders.product_price_id').where('product_prices.type', 'in', types)));
+  }
+  for (const { field, direction } of sorting) query = query.orderBy(sql`${SORT_EXPRESSIONS[field]} ${sql.raw(direction)}`);
+  return paginate(query.orderBy('orders.id'), page);
+}
