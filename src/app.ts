@@ -15,6 +15,7 @@ import { fileRoutes } from './modules/file/routes.js';
 import { customerRoutes } from './modules/customer/routes.js';
 import { checkoutRoutes } from './modules/checkout/routes.js';
 import { orderRoutes } from './modules/order/routes.js';
+import { subscriptionRoutes } from './modules/subscription/routes.js';
 import { customerSessionRoutes } from './modules/customer-session/routes.js';
 import { webhookRoutes } from './modules/webhook/routes.js';
 import { benefitRoutes } from './modules/benefit/routes.js';
@@ -35,6 +36,7 @@ const MODULE_ROUTES: ((app: App, context: Context) => void)[] = [
   customerSessionRoutes,
   checkoutRoutes,
   orderRoutes,
+  subscriptionRoutes,
   webhookRoutes,
 ];
 

@@ -10,7 +10,10 @@ import {
   WebhookProductCreatedPayload$inboundSchema,
   WebhookProductUpdatedPayload$inboundSchema,
   WebhookSubscriptionActivePayload$inboundSchema,
+  WebhookSubscriptionCanceledPayload$inboundSchema,
   WebhookSubscriptionCreatedPayload$inboundSchema,
+  WebhookSubscriptionRevokedPayload$inboundSchema,
+  WebhookSubscriptionUpdatedPayload$inboundSchema,
 } from '@polar-sh/sdk/models/components/index.js';
 
 const PARSERS: Record<string, { parse(value: unknown): unknown }> = {
@@ -24,6 +27,9 @@ const PARSERS: Record<string, { parse(value: unknown): unknown }> = {
   'product.updated': WebhookProductUpdatedPayload$inboundSchema,
   'subscription.active': WebhookSubscriptionActivePayload$inboundSchema,
   'subscription.created': WebhookSubscriptionCreatedPayload$inboundSchema,
+  'subscription.updated': WebhookSubscriptionUpdatedPayload$inboundSchema,
+  'subscription.canceled': WebhookSubscriptionCanceledPayload$inboundSchema,
+  'subscription.revoked': WebhookSubscriptionRevokedPayload$inboundSchema,
 };
 
 export function parseEvent(payload: { type: string; data: unknown }): unknown {

@@ -1,0 +1,40 @@
+import { MERCHANT, readScopes, writeScopes } from '../../kit/auth.js';
+import type { Context } from '../../kit/context.js';
+import { transaction } from '../../kit/db.js';
+import { merchantOf, type App } from '../../kit/http.js';
+import { IdParams } from '../../kit/schemas.js';
+import { presentSubscription } from './presenter.js';
+import { ListResourceSubscription, Subscription, SubscriptionExportQuery, SubscriptionListQuery, SubscriptionUpdate } from './schemas.js';
+import * as service from './service.js';
+
+const tags = ['subscriptions'];
+
+export function subscriptionRoutes(app: App, { db, config }: Context): void {
+  app.get('/v1/subscriptions/', {
+    schema: { tags, summary: 'List Subscriptions', operationId: 'subscriptions:list', querystring: SubscriptionListQuery, response: { 200: ListResourceSubscription } },
+    config: { auth: { subjects: MERCHANT, scopes: readScopes('subscriptions') } },
+    handler: (request) => service.listSubscriptions(db, config, merchantOf(request), request.query),
+  });
+
+  app.get('/v1/subscriptions/export', {
+    schema: { tags, summary: 'Export Subscriptions', operationId: 'subscriptions:export', querystring: SubscriptionExportQuery },
+    config: { auth: { subjects: MERCHANT, scopes: readScopes('subscriptions') } },
+    handler: async (request, reply) => {
+      const csv = await service.exportSubscriptions(db, merchantOf(request), request.query.organization_id);
+      return reply.type('text/csv').header('content-disposition', 'attachment; filename=polar-subscribers.csv').send(csv);
+    },
+  });
+
+  app.patch('/v1/subscriptions/:id', {
+    schema: { tags, summary: 'Update Subscription', operationId: 'subscriptions:update', params: IdParams, body: SubscriptionUpdate, response: { 200: Subscription } },
+    config: { auth: { subjects: MERCHANT, scopes: writeScopes('subscriptions') } },
+    handler: async (request) =>
+      presentSubscription(config, await transaction(db, (trx) => service.updateSubscription(trx, config, merchantOf(request), request.params.id, request.body))),
+  });
+
+  app.delete('/v1/subscriptions/:id', {
+    schema: { tags, summary: 'Revoke Subscription', operationId: 'subscriptions:revoke', params: IdParams, response: { 200: Subscription } },
+    config: { auth: { subjects: MERCHANT, scopes: writeScopes('subscriptions') } },
+    handler: async (request) => presentSubscription(config, await transaction(db, (trx) => service.revokeSubscription(trx, config, merchantOf(request), request.params.id))),
+  });
+}
