@@ -14,6 +14,7 @@ import { productRoutes } from './modules/product/routes.js';
 import { fileRoutes } from './modules/file/routes.js';
 import { customerRoutes } from './modules/customer/routes.js';
 import { checkoutRoutes } from './modules/checkout/routes.js';
+import { checkoutLinkRoutes } from './modules/checkout-link/routes.js';
 import { orderRoutes } from './modules/order/routes.js';
 import { subscriptionRoutes } from './modules/subscription/routes.js';
 import { customerSessionRoutes } from './modules/customer-session/routes.js';
@@ -35,6 +36,7 @@ const MODULE_ROUTES: ((app: App, context: Context) => void)[] = [
   customerRoutes,
   customerSessionRoutes,
   checkoutRoutes,
+  checkoutLinkRoutes,
   orderRoutes,
   subscriptionRoutes,
   webhookRoutes,

@@ -147,3 +147,21 @@ export interface JobsTable {
   failed_at: NullableTimestamp;
 }
 export type JobRow = Selectable<JobsTable>;
+
+export interface CheckoutLinksTable {
+  id: string;
+  created_at: Timestamp;
+  modified_at: NullableTimestamp;
+  deleted_at: NullableTimestamp;
+  organization_id: string;
+  client_secret: string;
+  product_id: string;
+  product_price_id: string | null;
+  discount_id: string | null;
+  label: string | null;
+  allow_discount_codes: Generated<boolean>;
+  success_url: string | null;
+  payment_processor: Generated<string>;
+  metadata: Json<Metadata>;
+}
+export type CheckoutLinkRow = Selectable<CheckoutLinksTable>;

@@ -15,6 +15,7 @@ import type {
   ProductsTable,
 } from './catalog.js';
 import type {
+  CheckoutLinksTable,
   CheckoutsTable,
   CustomerSessionsTable,
   CustomersTable,
@@ -51,6 +52,7 @@ export interface Tables {
   orders: OrdersTable;
   discount_redemptions: DiscountRedemptionsTable;
   jobs: JobsTable;
+  checkout_links: CheckoutLinksTable;
   benefit_grants: BenefitGrantsTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_events: WebhookEventsTable;

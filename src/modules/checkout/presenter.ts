@@ -40,9 +40,26 @@ export function checkoutUrl(config: Config, clientSecret: string): string {
   return `${config.baseUrl}/checkout/${clientSecret}`;
 }
 
+/** The product as checkouts and checkout links embed it: prices, public benefits, medias. */
+export function presentCheckoutProduct(config: Config, product: LoadedProduct) {
+  const full = presentProduct(config, product);
+  return {
+    created_at: full.created_at,
+    modified_at: full.modified_at,
+    id: full.id,
+    name: full.name,
+    description: full.description,
+    is_recurring: full.is_recurring,
+    is_archived: full.is_archived,
+    organization_id: full.organization_id,
+    prices: full.prices,
+    benefits: product.benefits.map(presentBenefitPublic),
+    medias: full.medias,
+  };
+}
+
 function presentCommon(config: Config, loaded: LoadedCheckout) {
   const { checkout, product, price, discount } = loaded;
-  const full = presentProduct(config, product);
   return {
     created_at: checkout.created_at,
     modified_at: checkout.modified_at,
@@ -71,22 +88,10 @@ function presentCommon(config: Config, loaded: LoadedCheckout) {
     customer_billing_address: checkout.customer_billing_address,
     customer_tax_id: checkout.customer_tax_id,
     payment_processor_metadata: checkout.payment_processor_metadata as Record<string, string>,
-    product: {
-      created_at: full.created_at,
-      modified_at: full.modified_at,
-      id: full.id,
-      name: full.name,
-      description: full.description,
-      is_recurring: full.is_recurring,
-      is_archived: full.is_archived,
-      organization_id: full.organization_id,
-      prices: full.prices,
-      benefits: product.benefits.map(presentBenefitPublic),
-      medias: full.medias,
-    },
+    product: presentCheckoutProduct(config, product),
     product_price: presentPrice(price),
     discount: discount ? presentDiscountBase(discount) : null,
-    attached_custom_fields: full.attached_custom_fields,
+    attached_custom_fields: presentProduct(config, product).attached_custom_fields,
   };
 }
 

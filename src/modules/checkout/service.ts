@@ -6,7 +6,9 @@
 // here) goes on top. Confirmation and success are in confirm.ts.
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../../config.js';
-import type { CheckoutRow } from '../../db/schema/commerce.js';
+import type { Insertable } from 'kysely';
+import type { Tables } from '../../db/schema/index.js';
+import type { CheckoutLinkRow, CheckoutRow } from '../../db/schema/commerce.js';
 import type { ProductPriceRow } from '../../db/schema/catalog.js';
 import type { MerchantSubject } from '../../kit/auth.js';
 import { clock } from '../../kit/clock.js';
@@ -109,19 +111,13 @@ export async function createCheckout(trx: Transaction, config: Config, subject: 
   const customer = input.customer_id ? await findCustomer(trx, input.customer_id) : undefined;
   if (input.customer_id && (!customer || customer.organization_id !== organizationId || customer.deleted_at)) issues.add(['body', 'customer_id'], 'Customer does not exist.', input.customer_id);
   issues.throwIfAny();
-  const now = clock.now();
-  const row = await repository.insert(trx, {
-    id: newId(),
-    created_at: now,
+  return openCheckout(trx, config, {
     organization_id: organizationId,
-    client_secret: `${CLIENT_SECRET_PREFIX}${randomBytes(32).toString('base64url')}`,
-    expires_at: new Date(now.getTime() + CHECKOUT_TTL_MS),
     product_id: price.product_id,
     product_price_id: price.id,
     discount_id: discountId,
     customer_id: customer?.id ?? null,
     amount,
-    tax_amount: amount === null ? null : 0,
     currency,
     allow_discount_codes: input.allow_discount_codes ?? true,
     // A known customer fills in what the checkout was not given.
@@ -135,11 +131,70 @@ export async function createCheckout(trx: Transaction, config: Config, subject: 
     customer_metadata: JSON.stringify(input.customer_metadata ?? {}),
     success_url: input.success_url ?? null,
     embed_origin: input.embed_origin ?? null,
+  });
+}
+
+type OpenValues = Omit<Insertable<Tables['checkouts']>, 'id' | 'created_at' | 'client_secret' | 'expires_at' | 'tax_amount' | 'payment_processor_metadata'>;
+
+/** Writes a new open checkout (one hour to complete) and records `checkout.created`. */
+async function openCheckout(trx: Transaction, config: Config, values: OpenValues): Promise<LoadedCheckout> {
+  const now = clock.now();
+  const row = await repository.insert(trx, {
+    ...values,
+    id: newId(),
+    created_at: now,
+    client_secret: `${CLIENT_SECRET_PREFIX}${randomBytes(32).toString('base64url')}`,
+    expires_at: new Date(now.getTime() + CHECKOUT_TTL_MS),
+    tax_amount: values.amount === null || values.amount === undefined ? null : 0,
     payment_processor_metadata: JSON.stringify({}),
   });
   const loaded = await loadCheckout(trx, row);
-  await recordEvent(trx, organizationId, 'checkout.created', presentCheckout(config, loaded));
+  await recordEvent(trx, row.organization_id, 'checkout.created', presentCheckout(config, loaded));
   return loaded;
+}
+
+/**
+ * A fresh checkout from a checkout link's visit: its price (or the product's first active price),
+ * its discount when still applicable (silently dropped otherwise, as Polar does), and what the
+ * visit's query prefills (`customer_email`, `discount_code`).
+ */
+export async function openCheckoutFromLink(
+  trx: Transaction,
+  config: Config,
+  link: CheckoutLinkRow,
+  visit: { embedOrigin?: string; ipAddress?: string; customerEmail?: string; discountCode?: string },
+): Promise<LoadedCheckout> {
+  const product = await findProduct(trx, link.product_id);
+  const priceId = link.product_price_id ?? product?.prices[0]?.id;
+  const price = priceId ? await findPrice(trx, priceId) : undefined;
+  if (!product || !price) throw new ResourceNotFound();
+  if (price.is_archived) throw new ValidationError(['body', 'product_price_id'], 'Price is archived.', price.id);
+  if (product.is_archived) throw new ValidationError(['body', 'product_id'], 'Product is archived.', product.id);
+  const blocked = await trx.selectFrom('organizations').select('blocked_at').where('id', '=', link.organization_id).executeTakeFirst();
+  if (blocked?.blocked_at) throw new NotPermitted();
+  const { amount, currency } = amountFor(price, null, new ValidationIssues());
+  const fixed = price.amount_type === 'fixed';
+  const linked = fixed && link.discount_id ? await findApplicableDiscount(trx, link.organization_id, { id: link.discount_id, productId: product.id }) : undefined;
+  const coded = fixed && !linked && visit.discountCode && link.allow_discount_codes ? await findApplicableDiscount(trx, link.organization_id, { code: visit.discountCode, productId: product.id }) : undefined;
+  const email = visit.customerEmail && /^[^\s@]+@[^\s@]+$/.test(visit.customerEmail) ? visit.customerEmail : null;
+  return openCheckout(trx, config, {
+    organization_id: link.organization_id,
+    product_id: product.id,
+    product_price_id: price.id,
+    discount_id: (linked ?? coded)?.id ?? null,
+    checkout_link_id: link.id,
+    amount,
+    currency,
+    allow_discount_codes: link.allow_discount_codes,
+    customer_email: email,
+    customer_ip_address: visit.ipAddress ?? null,
+    customer_billing_address: JSON.stringify(null),
+    custom_field_data: JSON.stringify({}),
+    metadata: JSON.stringify(link.metadata),
+    customer_metadata: JSON.stringify({}),
+    success_url: link.success_url,
+    embed_origin: visit.embedOrigin ?? null,
+  });
 }
 
 /** Applies what the customer (or merchant) changed; only an open, unexpired checkout changes. */
