@@ -19,6 +19,7 @@ import { orderRoutes } from './modules/order/routes.js';
 import { subscriptionRoutes } from './modules/subscription/routes.js';
 import { customerSessionRoutes } from './modules/customer-session/routes.js';
 import { webhookRoutes } from './modules/webhook/routes.js';
+import { checkoutPages } from './pages/checkout.js';
 import { benefitRoutes } from './modules/benefit/routes.js';
 import { customFieldRoutes } from './modules/custom-field/routes.js';
 import { discountRoutes } from './modules/discount/routes.js';
@@ -40,6 +41,7 @@ const MODULE_ROUTES: ((app: App, context: Context) => void)[] = [
   orderRoutes,
   subscriptionRoutes,
   webhookRoutes,
+  checkoutPages,
 ];
 
 export async function buildApp(config: Config, db: Database): Promise<{ app: App; context: Context }> {
