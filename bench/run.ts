@@ -11,9 +11,10 @@ import { findOrCreateUser } from '../src/modules/user/service.js';
 import { createBenchDatabase, freePortNumber, measure, startBaselineServer, startFloe, type Measurement } from './harness.js';
 import { organizationCase } from './cases/organizations.js';
 import { productCase } from './cases/products.js';
+import { purchaseCase } from './cases/purchases.js';
 import type { Baseline, BenchCase, CaseResult } from './cases/types.js';
 
-const CASES: BenchCase[] = [organizationCase, productCase];
+const CASES: BenchCase[] = [organizationCase, productCase, purchaseCase];
 
 const only = process.argv.slice(2);
 const cases = only.length > 0 ? CASES.filter((benchCase) => only.includes(benchCase.name)) : CASES;
