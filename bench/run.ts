@@ -12,9 +12,10 @@ import { createBenchDatabase, freePortNumber, measure, startBaselineServer, star
 import { organizationCase } from './cases/organizations.js';
 import { productCase } from './cases/products.js';
 import { purchaseCase } from './cases/purchases.js';
+import { webhookCase } from './cases/webhooks.js';
 import type { Baseline, BenchCase, CaseResult } from './cases/types.js';
 
-const CASES: BenchCase[] = [organizationCase, productCase, purchaseCase];
+const CASES: BenchCase[] = [organizationCase, productCase, purchaseCase, webhookCase];
 
 const only = process.argv.slice(2);
 const cases = only.length > 0 ? CASES.filter((benchCase) => only.includes(benchCase.name)) : CASES;
@@ -42,7 +43,8 @@ try {
     return { userId: user.id, organizationId: organization.id, token };
   });
   const port = freePortNumber();
-  const floe = await startFloe(database.url, port, { FLOE_SECRET: secret });
+  // Webhook receivers of the bench listen on loopback.
+  const floe = await startFloe(database.url, port, { FLOE_SECRET: secret, FLOE_WEBHOOK_ALLOW_PRIVATE_URLS: 'true' });
   const environment = { floeUrl: `http://127.0.0.1:${port}`, db: handle.db, databaseUrl: database.url, secret, merchant };
   try {
     for (const benchCase of cases) {
