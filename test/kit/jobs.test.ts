@@ -34,6 +34,7 @@ test('a job enqueued in a committed transaction runs; one in a rolled-back trans
     throw new Error('rollback');
   }).catch(() => {});
   await until(() => seen.some((payload) => payload.n === 1));
+  await until(async () => Boolean((await floe.db.selectFrom('jobs').select('done_at').where('name', '=', 'test.record').executeTakeFirstOrThrow()).done_at));
   const rows = await floe.db.selectFrom('jobs').select(['name', 'payload', 'done_at']).where('name', '=', 'test.record').execute();
   assert.equal(rows.length, 1);
   assert.ok(rows[0]?.done_at);
@@ -52,6 +53,8 @@ test('a failing job is retried with backoff until it succeeds, its error kept me
     await until(async () => seen.some((payload) => payload.n === 3) || (await floe.db.selectFrom('jobs').select('attempts').where('name', '=', 'test.flaky').executeTakeFirstOrThrow()).attempts > step + 1);
   }
   await until(() => seen.some((payload) => payload.n === 3));
+  // The handler has run; the runner records it done just after.
+  await until(async () => Boolean((await floe.db.selectFrom('jobs').select('done_at').where('name', '=', 'test.flaky').executeTakeFirstOrThrow()).done_at));
   const row = await floe.db.selectFrom('jobs').select(['attempts', 'done_at', 'last_error']).where('name', '=', 'test.flaky').executeTakeFirstOrThrow();
   assert.equal(row.attempts, 3);
   assert.ok(row.done_at);
