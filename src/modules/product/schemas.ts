@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { ProductMediaFileRead } from '../file/schemas.js';
 import { MetadataInput, MetadataOutput } from '../../kit/metadata.js';
 import { ListResource, PaginationQuery } from '../../kit/pagination.js';
 import { BooleanFilter, MultipleFilter, Nullable, NullableDateTime, StringEnum, Timestamps, UUID, DateTime } from '../../kit/schemas.js';
@@ -61,25 +62,8 @@ export const BenefitFull = Type.Object({
   properties: OpenObject,
 });
 
-export const ProductMediaFileRead = Type.Object({
-  id: UUID,
-  organization_id: UUID,
-  name: Type.String(),
-  path: Type.String(),
-  mime_type: Type.String(),
-  size: Type.Integer(),
-  storage_version: Nullable(Type.String()),
-  checksum_etag: Nullable(Type.String()),
-  checksum_sha256_base64: Nullable(Type.String()),
-  checksum_sha256_hex: Nullable(Type.String()),
-  last_modified_at: NullableDateTime,
-  version: Nullable(Type.String()),
-  service: Type.Literal('product_media'),
-  is_uploaded: Type.Boolean(),
-  created_at: DateTime,
-  size_readable: Type.String(),
-  public_url: Type.String(),
-});
+/** Product media as the file module presents them (with their public URL). */
+export { ProductMediaFileRead };
 
 export const CustomFieldRead = Type.Object({
   ...Timestamps,
