@@ -1,6 +1,7 @@
 import { MERCHANT, readScopes, writeScopes } from '../../kit/auth.js';
 import type { Context } from '../../kit/context.js';
 import { transaction } from '../../kit/db.js';
+import { ResourceNotFound } from '../../kit/errors.js';
 import { merchantOf, type App } from '../../kit/http.js';
 import { IdParams } from '../../kit/schemas.js';
 import { confirmCheckout } from './confirm.js';
@@ -9,7 +10,10 @@ import {
   Checkout,
   CheckoutConfirm,
   CheckoutCreate,
+  CheckoutLegacy,
+  CheckoutLegacyCreate,
   CheckoutListQuery,
+  LegacyIdParams,
   CheckoutPublic,
   CheckoutPublicConfirmed,
   CheckoutUpdate,
@@ -48,6 +52,27 @@ export function checkoutRoutes(app: App, { db, config, payments, authenticator }
     schema: { tags, summary: 'Update Checkout Session', operationId: 'checkouts:custom:update', params: IdParams, body: CheckoutUpdate, response: { 200: Checkout } },
     config: { auth: { subjects: MERCHANT, scopes: writeScopes('checkouts') } },
     handler: async (request) => presentCheckout(config, await transaction(db, (trx) => service.updateCheckout(trx, config, merchantOf(request), request.params.id, request.body))),
+  });
+
+  // The deprecated API: anyone (or a user) opens a checkout for a price; anyone reads it by id.
+  const presentLegacy = (loaded: Awaited<ReturnType<typeof service.getLegacyCheckout>>) => {
+    const checkout = presentCheckout(config, loaded);
+    return { id: checkout.id, url: checkout.url, customer_email: checkout.customer_email, customer_name: checkout.customer_name, product: checkout.product, product_price: checkout.product_price };
+  };
+  app.post('/v1/checkouts/', {
+    schema: { tags: ['checkouts'], summary: 'Create Checkout', operationId: 'checkouts:create', deprecated: true, body: CheckoutLegacyCreate, response: { 201: CheckoutLegacy } },
+    config: { auth: { subjects: ['anonymous', 'user'] } },
+    handler: async (request, reply) => reply.code(201).send(presentLegacy(await transaction(db, (trx) => service.createLegacyCheckout(trx, config, request.body)))),
+  });
+  app.get('/v1/checkouts/:id', {
+    schema: { tags: ['checkouts'], summary: 'Get Checkout', operationId: 'checkouts:get', deprecated: true, params: LegacyIdParams, response: { 200: CheckoutLegacy } },
+    config: { auth: { subjects: ['anonymous', 'user', 'organization', 'customer'] } },
+    handler: async (request) => {
+      const id = request.params.id;
+      // Legacy ids were the processor's session ids: anything that is not one of Floe's is unknown.
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new ResourceNotFound();
+      return presentLegacy(await service.getLegacyCheckout(db, id));
+    },
   });
 
   // The customer's side: by client secret, no token needed.

@@ -150,3 +150,21 @@ export type CheckoutListQuery = Static<typeof CheckoutListQuery>;
 export const ClientSecretParams = Type.Object({ client_secret: Type.String({ minLength: 1 }) });
 
 export const ListResourceCheckout = ListResource(Checkout);
+
+/** The deprecated checkout of the legacy API. */
+export const CheckoutLegacy = Type.Object({
+  id: Type.String(),
+  url: Type.Optional(Nullable(Type.String())),
+  customer_email: Nullable(Type.String()),
+  customer_name: Nullable(Type.String()),
+  product: CheckoutProduct,
+  product_price: ProductPrice,
+});
+
+export const CheckoutLegacyCreate = Type.Object({
+  product_price_id: UUID,
+  success_url: SuccessUrl,
+  customer_email: Type.Optional(Nullable(Type.String({ format: 'email' }))),
+  subscription_id: Type.Optional(Nullable(UUID)),
+});
+export const LegacyIdParams = Type.Object({ id: Type.String({ minLength: 1 }) });

@@ -197,6 +197,44 @@ export async function openCheckoutFromLink(
   });
 }
 
+/**
+ * The deprecated checkout of the legacy API (`POST /v1/checkouts/`): anyone may open one for a
+ * price. Polar made a Stripe-hosted session; Floe opens one of its own sessions, on its own page.
+ */
+export async function createLegacyCheckout(
+  trx: Transaction,
+  config: Config,
+  input: { product_price_id: string; success_url: string; customer_email?: string | null; subscription_id?: string | null },
+): Promise<LoadedCheckout> {
+  if (input.subscription_id) throw new ValidationError(['body', 'subscription_id'], 'Setting a subscription_id is not supported anymore.', input.subscription_id);
+  const price = await findPrice(trx, input.product_price_id);
+  if (!price) throw new ValidationError(['body', 'product_price_id'], 'Price does not exist.', input.product_price_id);
+  if (price.is_archived) throw new ValidationError(['body', 'product_price_id'], 'Price is archived.', input.product_price_id);
+  const product = await findProduct(trx, price.product_id);
+  if (!product || product.is_archived) throw new ValidationError(['body', 'product_price_id'], 'Product is archived.', input.product_price_id);
+  const { amount, currency } = amountFor(price, null, new ValidationIssues());
+  return openCheckout(trx, config, {
+    organization_id: price.organization_id,
+    product_id: price.product_id,
+    product_price_id: price.id,
+    amount,
+    currency,
+    customer_email: input.customer_email ?? null,
+    customer_billing_address: JSON.stringify(null),
+    custom_field_data: JSON.stringify({}),
+    metadata: JSON.stringify({}),
+    customer_metadata: JSON.stringify({}),
+    success_url: input.success_url,
+  });
+}
+
+/** A checkout by id for the legacy API, which read any checkout publicly by its id. */
+export async function getLegacyCheckout(db: Queryable, id: string): Promise<LoadedCheckout> {
+  const checkout = await repository.findById(db, id);
+  if (!checkout) throw new ResourceNotFound();
+  return loadCheckout(db, checkout);
+}
+
 /** Applies what the customer (or merchant) changed; only an open, unexpired checkout changes. */
 export async function applyUpdate(trx: Transaction, config: Config, checkout: CheckoutRow, input: CheckoutUpdatePublic & Partial<CheckoutUpdate>): Promise<LoadedCheckout> {
   if (checkout.status !== 'open' || checkout.expires_at <= clock.now()) throw new ValidationError(['body'], 'Checkout is not open.', null, 'checkout_not_open');

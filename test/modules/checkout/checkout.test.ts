@@ -211,3 +211,23 @@ describe('events of a purchase', () => {
     assert.equal(order.subscription?.status, 'active');
   });
 });
+
+describe('legacy checkouts', () => {
+  test('anyone opens one for a price and reads it by id, in the legacy shape', async () => {
+    const { sdk, organizationId } = await floe.createMerchant();
+    const product = await oneTime(sdk, organizationId, 1200);
+    const anonymous = floe.sdk();
+    const legacy = await anonymous.checkouts.create({ productPriceId: product.prices[0]!.id, successUrl: 'https://shop.example.com/thanks', customerEmail: 'old@example.com' });
+    assert.equal(legacy.customerEmail, 'old@example.com');
+    assert.equal(legacy.product.id, product.id);
+    assert.ok(legacy.url?.startsWith(`${floe.baseUrl}/checkout/`));
+    const fetched = await anonymous.checkouts.get({ id: legacy.id });
+    assert.equal(fetched.productPrice.id, product.prices[0]!.id);
+    // This operation's SDK method knows no 404 class: it surfaces as an SDKError with the status.
+    assert.equal((await expectError(anonymous.checkouts.get({ id: 'cs_test_unknown' }), SDKError)).statusCode, 404);
+    await expectError(anonymous.checkouts.create({ productPriceId: product.prices[0]!.id, successUrl: 'https://shop.example.com', subscriptionId: crypto.randomUUID() }), HTTPValidationError);
+    const organizationToken = await floe.createOrganizationToken(organizationId);
+    const refused = await floe.sdk(organizationToken).checkouts.create({ productPriceId: product.prices[0]!.id, successUrl: 'https://shop.example.com' }).then(() => null, (error: unknown) => error as { statusCode?: number });
+    assert.equal(refused?.statusCode, 401);
+  });
+});
