@@ -23,6 +23,8 @@ import { checkoutPages } from './pages/checkout.js';
 import { benefitRoutes } from './modules/benefit/routes.js';
 import { customFieldRoutes } from './modules/custom-field/routes.js';
 import { discountRoutes } from './modules/discount/routes.js';
+import { customerLicenseKeyRoutes, licenseKeyRoutes } from './modules/license-key/routes.js';
+import { downloadableRoutes } from './modules/downloadable/routes.js';
 import { createStorage } from './storage/index.js';
 import { TestPaymentProcessor } from './payments/test-processor.js';
 
@@ -40,6 +42,9 @@ const MODULE_ROUTES: ((app: App, context: Context) => void)[] = [
   checkoutLinkRoutes,
   orderRoutes,
   subscriptionRoutes,
+  licenseKeyRoutes,
+  customerLicenseKeyRoutes,
+  downloadableRoutes,
   webhookRoutes,
   checkoutPages,
 ];

@@ -18,6 +18,18 @@ export interface Config {
   /** Where uploaded files live (see src/storage/). */
   storage: StorageConfig;
   webhooks: WebhookConfig;
+  /** Third parties that Discord and GitHub benefits are granted through; null when not configured. */
+  integrations: { discord: IntegrationConfig | null; github: IntegrationConfig | null };
+  /** Where e-mails go (smtp:// or smtps://); without it they are logged and kept in the outbox page. */
+  smtpUrl: string | undefined;
+  /** The From address of Floe's e-mails. */
+  emailFrom: string;
+}
+
+export interface IntegrationConfig {
+  /** A Discord bot token, or a GitHub token allowed to manage the repositories' collaborators. */
+  token: string;
+  apiUrl: string;
 }
 
 export interface WebhookConfig {
@@ -132,7 +144,19 @@ export function readConfig(environment: Environment = process.env): Config {
       allowPrivateUrls: readBoolean('FLOE_WEBHOOK_ALLOW_PRIVATE_URLS', environment.FLOE_WEBHOOK_ALLOW_PRIVATE_URLS, false),
       timeoutMs: readPositiveInteger('FLOE_WEBHOOK_TIMEOUT_MS', environment.FLOE_WEBHOOK_TIMEOUT_MS, 20000),
     },
+    integrations: {
+      discord: readIntegration(environment, 'DISCORD', 'FLOE_DISCORD_BOT_TOKEN', 'https://discord.com/api/v10'),
+      github: readIntegration(environment, 'GITHUB', 'FLOE_GITHUB_TOKEN', 'https://api.github.com'),
+    },
+    smtpUrl: readUrl('FLOE_SMTP_URL', environment.FLOE_SMTP_URL, ['smtp:', 'smtps:']),
+    emailFrom: environment.FLOE_EMAIL_FROM || 'Floe <noreply@floe.localhost>',
   };
+}
+
+function readIntegration(environment: Environment, name: string, tokenVariable: string, defaultApiUrl: string): IntegrationConfig | null {
+  const apiUrl = readUrl(`FLOE_${name}_API_URL`, environment[`FLOE_${name}_API_URL`], ['http:', 'https:']) ?? defaultApiUrl;
+  const token = environment[tokenVariable];
+  return token ? { token, apiUrl: apiUrl.replace(/\/+$/, '') } : null;
 }
 
 function readPositiveInteger(name: string, raw: string | undefined, fallback: number): number {

@@ -2,7 +2,9 @@
 // processes may run against the same database (each task claims work with row locks).
 import type { Context } from './kit/context.js';
 import { jobRunner } from './kit/jobs.js';
+import './modules/benefit/jobs.js';
 import { checkoutExpiry } from './modules/checkout/jobs.js';
+import { subscriptionEnd } from './modules/subscription/jobs.js';
 import { webhookDelivery } from './modules/webhook/delivery.js';
 
 export interface RunningWorker {
@@ -16,7 +18,7 @@ export interface BackgroundTask {
 }
 
 /** Every background task Floe runs; modules add theirs here. */
-const TASKS: BackgroundTask[] = [jobRunner, webhookDelivery, checkoutExpiry];
+const TASKS: BackgroundTask[] = [jobRunner, webhookDelivery, checkoutExpiry, subscriptionEnd];
 
 export function startWorker(context: Context): RunningWorker {
   const running = TASKS.map((task) => task.start(context));

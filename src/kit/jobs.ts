@@ -124,3 +124,34 @@ export const jobRunner: BackgroundTask = {
     };
   },
 };
+
+/**
+ * A sweep run every `intervalMs` (expiring checkouts, ending subscriptions): any number of workers
+ * may run it at once, so `sweep` must claim its rows with locks. A failure is logged and retried
+ * at the next tick.
+ */
+export function periodicTask(name: string, intervalMs: number, sweep: (context: Context) => Promise<unknown>): BackgroundTask {
+  return {
+    name,
+    start(context) {
+      let stopped = false;
+      let timer: NodeJS.Timeout | undefined;
+      let running: Promise<unknown> = Promise.resolve();
+      const tick = () => {
+        running = sweep(context)
+          .catch((error: unknown) => context.log.warn({ err: error }, `${name} failed`))
+          .finally(() => {
+            if (!stopped) timer = setTimeout(tick, intervalMs);
+          });
+      };
+      tick();
+      return {
+        async stop() {
+          stopped = true;
+          clearTimeout(timer);
+          await running;
+        },
+      };
+    },
+  };
+}

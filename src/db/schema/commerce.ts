@@ -13,6 +13,12 @@ export interface Address {
   country: string;
 }
 
+export interface OAuthAccount {
+  account_id: string;
+  account_username: string | null;
+  access_token?: string;
+}
+
 export interface CustomersTable {
   id: string;
   created_at: Timestamp;
@@ -25,6 +31,8 @@ export interface CustomersTable {
   billing_address: Json<Address> | null;
   tax_id: Json<[string, string]> | null;
   metadata: Json<Metadata>;
+  /** Linked OAuth accounts keyed "{platform}:{account_id}". */
+  oauth_accounts: Json<Record<string, OAuthAccount>>;
 }
 export type CustomerRow = Selectable<CustomersTable>;
 
@@ -165,3 +173,21 @@ export interface CheckoutLinksTable {
   metadata: Json<Metadata>;
 }
 export type CheckoutLinkRow = Selectable<CheckoutLinksTable>;
+
+export interface CustomerSessionCodesTable {
+  id: string;
+  created_at: Timestamp;
+  customer_id: string;
+  code_hash: string;
+  expires_at: Timestamp;
+}
+
+export interface EmailsTable {
+  id: string;
+  created_at: Timestamp;
+  organization_id: string | null;
+  to_address: string;
+  subject: string;
+  body: string;
+  sent_at: NullableTimestamp;
+}

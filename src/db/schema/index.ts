@@ -17,13 +17,16 @@ import type {
 import type {
   CheckoutLinksTable,
   CheckoutsTable,
+  CustomerSessionCodesTable,
   CustomerSessionsTable,
   CustomersTable,
   DiscountRedemptionsTable,
+  EmailsTable,
   JobsTable,
   OrdersTable,
   SubscriptionsTable,
 } from './commerce.js';
+import type { DownloadablesTable, LicenseKeyActivationsTable, LicenseKeysTable } from './delivery.js';
 import type { EventsTable } from './event.js';
 import type { WebhookDeliveriesTable, WebhookEndpointsTable, WebhookEventsTable } from './webhook.js';
 import type { OrganizationsTable, UserOrganizationsTable, UsersTable } from './organization.js';
@@ -57,4 +60,9 @@ export interface Tables {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_events: WebhookEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  license_keys: LicenseKeysTable;
+  license_key_activations: LicenseKeyActivationsTable;
+  downloadables: DownloadablesTable;
+  customer_session_codes: CustomerSessionCodesTable;
+  emails: EmailsTable;
 }

@@ -2,17 +2,87 @@
 // backed by a third party (Discord, GitHub) sit behind an interface so their HTTP clients, which
 // grant and revoke, are configured by settings and never reached in tests.
 import type { MerchantSubject } from '../../kit/auth.js';
-import type { Config } from '../../config.js';
-import type { Queryable } from '../../kit/db.js';
+import type { Config, IntegrationConfig } from '../../config.js';
+import type { Queryable, Transaction } from '../../kit/db.js';
 import { ValidationIssues } from '../../kit/errors.js';
 import { signGrant, verifyGrant } from '../../kit/signing.js';
-import type { BenefitType } from '../../db/schema/catalog.js';
+import type { BenefitGrantRow, BenefitRow, BenefitType } from '../../db/schema/catalog.js';
+import type { CustomerRow } from '../../db/schema/commerce.js';
+import { grantLicenseKey, revokeLicenseKey } from '../license-key/service.js';
+import { grantDownloadables, revokeDownloadables } from '../downloadable/service.js';
+
+export interface GrantContext {
+  trx: Transaction;
+  config: Config;
+  benefit: BenefitRow;
+  customer: CustomerRow;
+  grant: BenefitGrantRow;
+  /** A re-grant after the benefit changed (or the customer linked an account), not a first grant. */
+  update: boolean;
+}
+
+/** A grant that could not be made now, and why (shown on the grant; never a silent success). */
+export interface GrantError {
+  type: string;
+  message: string;
+}
+
+export type GrantOutcome =
+  | { status: 'granted'; properties: Record<string, unknown> }
+  /** Waiting on the customer (an account to link) or on the server's settings. */
+  | { status: 'pending'; properties: Record<string, unknown>; error?: GrantError };
+
+/** A failure of a third party worth retrying (the job that grants is retried with backoff). */
+export class IntegrationError extends Error {}
 
 export interface BenefitIntegration {
   /** The properties to store for a create or an update, or a 422 listing what is wrong. */
   validateProperties(input: Record<string, unknown>, context: { db: Queryable; config: Config; subject: MerchantSubject; organizationId: string }): Promise<Record<string, unknown>>;
   /** Properties as the API shows them (secrets derived, not stored). */
   presentProperties?(stored: Record<string, unknown>, config: Config): Record<string, unknown>;
+  /** Gives the benefit to the customer; the result becomes the grant's state and properties. */
+  grant(context: GrantContext): Promise<GrantOutcome>;
+  /** Takes it back; returns the grant's properties afterwards. */
+  revoke(context: GrantContext): Promise<Record<string, unknown>>;
+  /**
+   * Revoked for each grant on its own (a license key belongs to one grant). Other types are taken
+   * back only when the customer holds no other grant of the benefit (access bought twice stays).
+   */
+  revokesIndividually?: boolean;
+}
+
+/** Grants with nothing to deliver outside Floe: granting is recording. */
+const recordOnly = {
+  grant: async ({ grant }: GrantContext): Promise<GrantOutcome> => ({ status: 'granted', properties: grant.properties }),
+  revoke: async ({ grant }: GrantContext) => grant.properties,
+};
+
+function notConfigured(service: string, variable: string, properties: Record<string, unknown>): GrantOutcome {
+  return { status: 'pending', properties, error: { type: 'integration_not_configured', message: `${service} is not configured on this server: set ${variable} to grant this benefit.` } };
+}
+
+/** One call to a third party's REST API; a failure is an IntegrationError (retried). */
+async function callApi(integration: IntegrationConfig, authorization: string, method: string, path: string, body?: object): Promise<number> {
+  let response: Response;
+  try {
+    response = await fetch(`${integration.apiUrl}${path}`, {
+      method,
+      headers: { authorization, accept: 'application/json', 'user-agent': 'Floe', ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    throw new IntegrationError(`${method} ${path} failed: ${(error as Error).message}`);
+  }
+  await response.arrayBuffer();
+  // A member or collaborator already gone is what a revocation wants.
+  if (response.ok || (method === 'DELETE' && response.status === 404)) return response.status;
+  throw new IntegrationError(`${method} ${path} answered ${response.status}`);
+}
+
+/** The customer's linked account on a platform, by the account id the grant names. */
+function linkedAccount(customer: CustomerRow, platform: string, accountId: unknown) {
+  return typeof accountId === 'string' ? customer.oauth_accounts[`${platform}:${accountId}`] : undefined;
 }
 
 const DISCORD_GUILD_TOKEN = 'discord_guild_token';
@@ -26,10 +96,11 @@ export function signDiscordGuildToken(config: Config, guildId: string): string {
   return signGrant(config.secret, DISCORD_GUILD_TOKEN, { guild_id: guildId }, new Date(Date.now() + GUILD_TOKEN_LIFETIME_MS));
 }
 
-const custom: BenefitIntegration = { validateProperties: async (input) => ({ note: input.note ?? null }) };
+const custom: BenefitIntegration = { validateProperties: async (input) => ({ note: input.note ?? null }), ...recordOnly };
 
 const ads: BenefitIntegration = {
   validateProperties: async (input) => ({ image_height: input.image_height ?? 400, image_width: input.image_width ?? 400 }),
+  ...recordOnly,
 };
 
 const licenseKeys: BenefitIntegration = {
@@ -39,6 +110,16 @@ const licenseKeys: BenefitIntegration = {
     activations: input.activations ?? null,
     limit_usage: input.limit_usage ?? null,
   }),
+  // A first grant (or a grant again after a revocation) issues a new key; an update keeps the key.
+  async grant({ trx, benefit, customer, grant, update }) {
+    const existing = update && typeof grant.properties.license_key_id === 'string' ? grant.properties.license_key_id : undefined;
+    return { status: 'granted', properties: await grantLicenseKey(trx, benefit, customer.id, existing) };
+  },
+  async revoke({ trx, grant }) {
+    if (typeof grant.properties.license_key_id === 'string') await revokeLicenseKey(trx, grant.properties.license_key_id);
+    return grant.properties;
+  },
+  revokesIndividually: true,
 };
 
 const discord: BenefitIntegration = {
@@ -52,6 +133,25 @@ const discord: BenefitIntegration = {
     return { guild_id: verified.ok ? verified.payload.guild_id : '', role_id: input.role_id };
   },
   presentProperties: (stored, config) => ({ ...stored, guild_token: signDiscordGuildToken(config, String(stored.guild_id)) }),
+  // The customer's Discord account joins the server (with the bot's token and the customer's own
+  // OAuth token, as Discord requires) and receives the role.
+  async grant({ config, benefit, customer, grant }) {
+    const discord = config.integrations.discord;
+    if (!discord) return notConfigured('Discord', 'FLOE_DISCORD_BOT_TOKEN', grant.properties);
+    const account = linkedAccount(customer, 'discord', grant.properties.account_id);
+    if (!account) return { status: 'pending', properties: grant.properties };
+    const { guild_id: guildId, role_id: roleId } = benefit.properties as { guild_id: string; role_id: string };
+    const bot = `Bot ${discord.token}`;
+    await callApi(discord, bot, 'PUT', `/guilds/${guildId}/members/${account.account_id}`, { access_token: account.access_token, roles: [roleId] });
+    await callApi(discord, bot, 'PUT', `/guilds/${guildId}/members/${account.account_id}/roles/${roleId}`);
+    return { status: 'granted', properties: { account_id: account.account_id, guild_id: guildId, role_id: roleId } };
+  },
+  async revoke({ config, grant }) {
+    const discord = config.integrations.discord;
+    const { account_id: accountId, guild_id: guildId, role_id: roleId } = grant.properties as { account_id?: string; guild_id?: string; role_id?: string };
+    if (discord && accountId && guildId && roleId) await callApi(discord, `Bot ${discord.token}`, 'DELETE', `/guilds/${guildId}/members/${accountId}/roles/${roleId}`);
+    return grant.properties;
+  },
 };
 
 const githubRepository: BenefitIntegration = {
@@ -64,6 +164,23 @@ const githubRepository: BenefitIntegration = {
       issues.throwIfAny();
     }
     return { repository_owner: input.repository_owner, repository_name: input.repository_name, permission: input.permission, repository_id: null };
+  },
+  // The customer's GitHub account becomes a collaborator of the repository (an invitation).
+  async grant({ config, benefit, customer, grant }) {
+    const github = config.integrations.github;
+    if (!github) return notConfigured('GitHub', 'FLOE_GITHUB_TOKEN', grant.properties);
+    const account = linkedAccount(customer, 'github', grant.properties.account_id);
+    if (!account?.account_username) return { status: 'pending', properties: grant.properties };
+    const { repository_owner: owner, repository_name: name, permission } = benefit.properties as { repository_owner: string; repository_name: string; permission: string };
+    await callApi(github, `Bearer ${github.token}`, 'PUT', `/repos/${owner}/${name}/collaborators/${account.account_username}`, { permission });
+    return { status: 'granted', properties: { account_id: account.account_id, repository_owner: owner, repository_name: name, permission } };
+  },
+  async revoke({ config, customer, grant }) {
+    const github = config.integrations.github;
+    const { account_id: accountId, repository_owner: owner, repository_name: name } = grant.properties as { account_id?: string; repository_owner?: string; repository_name?: string };
+    const account = linkedAccount(customer, 'github', accountId);
+    if (github && account?.account_username && owner && name) await callApi(github, `Bearer ${github.token}`, 'DELETE', `/repos/${owner}/${name}/collaborators/${account.account_username}`);
+    return grant.properties;
   },
 };
 
@@ -86,6 +203,11 @@ const downloadables: BenefitIntegration = {
     issues.throwIfAny();
     const archived = (input.archived ?? {}) as Record<string, boolean>;
     return { files, archived: Object.fromEntries(Object.entries(archived).filter(([id]) => found.has(id))) };
+  },
+  grant: async ({ trx, benefit, customer }) => ({ status: 'granted', properties: await grantDownloadables(trx, benefit, customer.id) }),
+  async revoke({ trx, benefit, customer, grant }) {
+    await revokeDownloadables(trx, benefit.id, customer.id);
+    return grant.properties;
   },
 };
 

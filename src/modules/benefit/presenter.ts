@@ -38,5 +38,6 @@ export function presentGrant(grant: LoadedGrant) {
     benefit_id: grant.benefit_id,
     customer: presentCustomer(grant.customer),
     properties: grant.properties,
+    error: (grant.error as { type: string; message: string; timestamp: string } | null) ?? null,
   };
 }

@@ -122,5 +122,7 @@ export const BenefitGrant = Type.Object({
   benefit_id: UUID,
   customer: Customer,
   properties: Type.Object({}, { additionalProperties: true }),
+  /** Why the grant is not (yet) granted: a third party failed or is not configured. Floe's addition. */
+  error: Nullable(Type.Object({ type: Type.String(), message: Type.String(), timestamp: Type.String() })),
 });
 export const ListResourceBenefitGrant = ListResource(BenefitGrant);

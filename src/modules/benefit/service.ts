@@ -12,6 +12,10 @@ import { NotPermitted, ResourceNotFound, ValidationError } from '../../kit/error
 import { recordEvent } from '../../kit/events.js';
 import { newId } from '../../kit/ids.js';
 import { toPage, type Page } from '../../kit/pagination.js';
+import { isDeepStrictEqual } from 'node:util';
+import { enqueueJob } from '../../kit/jobs.js';
+import type { BenefitType } from '../../db/schema/catalog.js';
+import { GRANT_JOBS } from './grants.js';
 import { INTEGRATIONS } from './integrations.js';
 import { presentBenefit, presentGrant } from './presenter.js';
 import * as repository from './repository.js';
@@ -19,6 +23,26 @@ import type { Benefit, BenefitCreate, BenefitGrantListQuery, BenefitListQuery, B
 
 /** Types whose value is a supply the buyer is charged tax on (Polar's `is_tax_applicable`). */
 const TAX_APPLICABLE = new Set(['custom', 'downloadables', 'license_keys']);
+
+/** The settings whose change reaches existing holders (Polar's "material" change), per type. */
+const MATERIAL_PROPERTIES: Record<BenefitType, string[]> = {
+  custom: [],
+  ads: [],
+  discord: ['guild_id', 'role_id'],
+  github_repository: ['repository_owner', 'repository_name', 'permission'],
+  downloadables: ['active_files'],
+  license_keys: ['expires', 'activations', 'limit_usage'],
+};
+
+function isMaterialChange(type: BenefitType, before: Record<string, unknown>, after: Record<string, unknown>): boolean {
+  const view = (properties: Record<string, unknown>) => {
+    if (type !== 'downloadables') return properties;
+    const { files = [], archived = {} } = properties as { files?: string[]; archived?: Record<string, boolean> };
+    return { active_files: files.filter((id) => !archived[id]).sort() };
+  };
+  const [a, b] = [view(before), view(after)];
+  return MATERIAL_PROPERTIES[type].some((key) => !isDeepStrictEqual(a[key] ?? null, b[key] ?? null));
+}
 
 export async function listBenefits(db: Queryable, config: Config, subject: MerchantSubject, query: BenefitListQuery): Promise<Page<Benefit>> {
   const { rows, totalCount } = await repository.listVisible(db, subject, { organizationId: query.organization_id, types: query.type }, query);
@@ -59,6 +83,7 @@ export async function updateBenefit(trx: Transaction, config: Config, subject: M
     ...(properties ? { properties: JSON.stringify(properties) } : {}),
   });
   await recordEvent(trx, updated.organization_id, 'benefit.updated', presentBenefit(config, updated));
+  if (properties && isMaterialChange(benefit.type, benefit.properties, properties)) await enqueueJob(trx, GRANT_JOBS.forBenefit, { benefitId: benefit.id });
   return updated;
 }
 
@@ -70,6 +95,7 @@ export async function deleteBenefit(trx: Transaction, config: Config, subject: M
   await repository.detachFromProducts(trx, benefit.id);
   // Polar announces a deletion as an update of the benefit.
   await recordEvent(trx, deleted.organization_id, 'benefit.updated', presentBenefit(config, deleted));
+  await enqueueJob(trx, GRANT_JOBS.revokeForBenefit, { benefitId: benefit.id });
 }
 
 export async function listGrants(db: Queryable, subject: MerchantSubject, benefitId: string, query: BenefitGrantListQuery) {

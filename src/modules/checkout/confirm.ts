@@ -18,6 +18,7 @@ import { BadRequest, ResourceNotFound, ValidationIssues } from '../../kit/errors
 import { recordEvent } from '../../kit/events.js';
 import { newId } from '../../kit/ids.js';
 import { enqueueJob } from '../../kit/jobs.js';
+import { GRANT_JOBS } from '../benefit/grants.js';
 import type { PaymentProcessor } from '../../payments/processor.js';
 import { upsertCustomerByEmail, findCustomer } from '../customer/service.js';
 import { createCustomerSessionToken } from '../customer-session/token.js';
@@ -186,7 +187,7 @@ export async function handleSuccess(trx: Transaction, config: Config, checkoutId
     await recordEvent(trx, checkout.organization_id, 'subscription.created', presented);
     await recordEvent(trx, checkout.organization_id, 'subscription.active', presented);
   }
-  await enqueueJob(trx, 'benefit.grant_for_order', { orderId: order.id });
+  await enqueueJob(trx, GRANT_JOBS.forOrder, { orderId: order.id });
 }
 
 /** Expires open checkouts whose time has passed (run by a recurring job). */

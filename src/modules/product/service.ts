@@ -13,6 +13,8 @@ import type { Queryable, Transaction } from '../../kit/db.js';
 import { ResourceNotFound, ValidationIssues } from '../../kit/errors.js';
 import { recordEvent } from '../../kit/events.js';
 import { newId } from '../../kit/ids.js';
+import { enqueueJob } from '../../kit/jobs.js';
+import { GRANT_JOBS } from '../benefit/grants.js';
 import { toPage, type Page } from '../../kit/pagination.js';
 import { parseSorting } from '../../kit/sorting.js';
 import { presentProduct } from './presenter.js';
@@ -269,7 +271,9 @@ export async function updateProductBenefits(
   await repository.updateProduct(trx, id, { modified_at: now });
   const updated = await reload(trx, id);
   await recordEvent(trx, product.organization_id, 'product.updated', presentProduct(config, updated));
-  // Granting and revoking for existing customers when benefits change belongs to the grant engine
-  // (benefit-grant module), which is called from here once it exists.
+  // Existing customers gain the added benefits and lose the removed ones (the grant engine's job).
+  if (previous.length !== requested.length || previous.some((benefitId) => !requested.includes(benefitId))) {
+    await enqueueJob(trx, GRANT_JOBS.forProduct, { productId: id });
+  }
   return updated;
 }

@@ -33,6 +33,20 @@ export function lock(trx: Transaction, id: string): Promise<SubscriptionRow | un
   return trx.selectFrom('subscriptions').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
+/** Subscriptions still active past their `ends_at`, locked (others sweeping skip them). */
+export function lockDueToEnd(trx: Transaction, now: Date, limit: number): Promise<SubscriptionRow[]> {
+  return trx
+    .selectFrom('subscriptions')
+    .selectAll()
+    .where('status', 'in', ACTIVE_STATUSES)
+    .where('ends_at', '<=', now)
+    .orderBy('ends_at')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+}
+
 export interface SubscriptionFilters {
   organizationId?: string[];
   productId?: string[];

@@ -12,6 +12,9 @@ import type { Queryable, Transaction } from '../../kit/db.js';
 import { BadRequest, NotPermitted, ResourceNotFound, ResourceUnavailable, ValidationError } from '../../kit/errors.js';
 import { recordEvent } from '../../kit/events.js';
 import { enqueueJob } from '../../kit/jobs.js';
+import type { Context } from '../../kit/context.js';
+import { transaction } from '../../kit/db.js';
+import { GRANT_JOBS } from '../benefit/grants.js';
 import { toPage } from '../../kit/pagination.js';
 import { parseSorting } from '../../kit/sorting.js';
 import { findCustomer } from '../customer/service.js';
@@ -84,10 +87,24 @@ async function announce(trx: Transaction, config: Config, before: SubscriptionRo
   if (before.ends_at && !after.ends_at) await recordEvent(trx, after.organization_id, 'subscription.uncanceled', presented);
   const wasActive = (ACTIVE_STATUSES as readonly string[]).includes(before.status);
   const isActive = (ACTIVE_STATUSES as readonly string[]).includes(after.status);
-  if (wasActive && !isActive) {
-    await recordEvent(trx, after.organization_id, 'subscription.revoked', presented);
-    await enqueueJob(trx, 'benefit.revoke_for_subscription', { subscriptionId: after.id });
-  }
+  if (wasActive && !isActive) await recordEvent(trx, after.organization_id, 'subscription.revoked', presented);
+  // Benefits follow the subscription: revoked when it ends, moved when its product changes.
+  if (wasActive !== isActive || before.product_id !== after.product_id) await enqueueJob(trx, GRANT_JOBS.forSubscription, { subscriptionId: after.id });
+}
+
+/**
+ * Ends the subscriptions canceled at period end whose period is over (a periodic sweep): status
+ * `canceled`, their events, and their benefits revoked.
+ */
+export async function endDueSubscriptions(context: Context): Promise<number> {
+  return transaction(context.db, async (trx) => {
+    const due = await repository.lockDueToEnd(trx, clock.now(), 200);
+    for (const subscription of due) {
+      const ended = await repository.update(trx, subscription.id, { status: 'canceled', ended_at: subscription.ends_at, modified_at: clock.now() });
+      await announce(trx, context.config, subscription, ended);
+    }
+    return due.length;
+  });
 }
 
 async function changePrice(trx: Transaction, subscription: SubscriptionRow, priceId: string): Promise<SubscriptionRow> {
