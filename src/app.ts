@@ -25,6 +25,7 @@ import { customFieldRoutes } from './modules/custom-field/routes.js';
 import { discountRoutes } from './modules/discount/routes.js';
 import { customerLicenseKeyRoutes, licenseKeyRoutes } from './modules/license-key/routes.js';
 import { downloadableRoutes } from './modules/downloadable/routes.js';
+import { customerPortalRoutes } from './modules/customer-portal/routes.js';
 import { createStorage } from './storage/index.js';
 import { TestPaymentProcessor } from './payments/test-processor.js';
 
@@ -45,6 +46,7 @@ const MODULE_ROUTES: ((app: App, context: Context) => void)[] = [
   licenseKeyRoutes,
   customerLicenseKeyRoutes,
   downloadableRoutes,
+  customerPortalRoutes,
   webhookRoutes,
   checkoutPages,
 ];

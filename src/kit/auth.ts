@@ -209,6 +209,15 @@ export function isVisibleOrganization(subject: MerchantSubject | CustomerSubject
   return sql<boolean>`${ref} = ${subject.organizationId}`;
 }
 
+/**
+ * A condition on a table of a customer's records (orders, subscriptions, grants): a merchant sees
+ * its organizations' records, a customer only its own.
+ */
+export function isVisibleRecord(subject: MerchantSubject | CustomerSubject, table: string): RawBuilder<boolean> {
+  if (subject.kind === 'customer') return sql<boolean>`${sql.ref(`${table}.customer_id`)} = ${subject.customerId}`;
+  return isVisibleOrganization(subject, `${table}.organization_id`);
+}
+
 /** The organizations a user is an active member of (not deleted, not blocked). */
 export async function membershipsOf(db: Queryable, userId: string): Promise<string[]> {
   const rows = await db

@@ -49,7 +49,8 @@ export function createHttpServer(options: { logLevel: string }): App {
       redact: ['req.headers.authorization', 'req.headers.cookie'],
     },
     bodyLimit: BODY_LIMIT,
-    routerOptions: { ignoreTrailingSlash: true },
+    // Path tokens (a download link's signed token) are longer than the default 100 characters.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest('subject', undefined as never);

@@ -41,3 +41,42 @@ export function presentGrant(grant: LoadedGrant) {
     error: (grant.error as { type: string; message: string; timestamp: string } | null) ?? null,
   };
 }
+
+type BenefitLike = Omit<BenefitRow, 'created_at' | 'modified_at' | 'deleted_at'> & { created_at: Date | string; modified_at: Date | string | null };
+
+/** What a customer who holds a benefit sees of its settings (nothing private to the merchant). */
+function subscriberProperties(benefit: BenefitLike): Record<string, unknown> {
+  const properties = benefit.properties;
+  switch (benefit.type) {
+    case 'custom':
+      return { note: properties.note ?? null };
+    case 'ads':
+      return { image_height: properties.image_height, image_width: properties.image_width };
+    case 'discord':
+      return { guild_id: properties.guild_id };
+    case 'github_repository':
+      return { repository_owner: properties.repository_owner, repository_name: properties.repository_name };
+    case 'downloadables': {
+      const { files = [], archived = {} } = properties as { files?: string[]; archived?: Record<string, boolean> };
+      return { active_files: files.filter((id) => !archived[id]) };
+    }
+    case 'license_keys':
+      return { prefix: properties.prefix ?? null, expires: properties.expires ?? null, activations: properties.activations ?? null, limit_usage: properties.limit_usage ?? null };
+  }
+}
+
+/** A benefit as its holders see it, with its organization (Polar's `Benefit…Subscriber`). */
+export function presentBenefitSubscriber<O>(benefit: BenefitLike, organization: O) {
+  return {
+    created_at: benefit.created_at,
+    modified_at: benefit.modified_at,
+    id: benefit.id,
+    type: benefit.type,
+    description: benefit.description,
+    selectable: benefit.selectable,
+    deletable: benefit.deletable,
+    organization_id: benefit.organization_id,
+    organization,
+    properties: subscriberProperties(benefit),
+  };
+}

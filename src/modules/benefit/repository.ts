@@ -7,6 +7,7 @@ import type { CustomerRow } from '../../db/schema/commerce.js';
 import { isVisibleOrganization, type MerchantSubject } from '../../kit/auth.js';
 import type { Queryable, Transaction } from '../../kit/db.js';
 import { paginate, type PageRequest } from '../../kit/pagination.js';
+import type { SortCriterion } from '../../kit/sorting.js';
 
 function visible(db: Queryable, subject: MerchantSubject) {
   return db.selectFrom('benefits').selectAll().where('deleted_at', 'is', null).where(isVisibleOrganization(subject, 'benefits.organization_id'));
@@ -54,4 +55,58 @@ export function listGrants(
   if (filters.isGranted !== undefined) query = query.where('granted_at', filters.isGranted ? 'is not' : 'is', null);
   if (filters.customerId) query = query.where('customer_id', 'in', filters.customerId);
   return paginate(query.orderBy('created_at', 'desc').orderBy('id'), page);
+}
+
+export interface CustomerGrant extends BenefitGrantRow {
+  benefit: { [K in keyof BenefitRow]: BenefitRow[K] extends Date ? string : BenefitRow[K] extends Date | null ? string | null : BenefitRow[K] };
+}
+
+export type CustomerGrantSortField = 'granted_at' | 'type' | 'organization';
+
+const GRANT_SORT_EXPRESSIONS: Record<CustomerGrantSortField, ReturnType<typeof sql>> = {
+  granted_at: sql`benefit_grants.granted_at`,
+  type: sql`benefits.type`,
+  organization: sql`(SELECT o.slug FROM organizations o WHERE o.id = benefits.organization_id)`,
+};
+
+/** A customer's grants that are not revoked, with their benefit (the customer portal). */
+function customerGrants(db: Queryable, customerId: string) {
+  return db
+    .selectFrom('benefit_grants')
+    .innerJoin('benefits', 'benefits.id', 'benefit_grants.benefit_id')
+    .selectAll('benefit_grants')
+    .select(sql<CustomerGrant['benefit']>`row_to_json(benefits)`.as('benefit'))
+    .where('benefit_grants.customer_id', '=', customerId)
+    .where('benefit_grants.revoked_at', 'is', null)
+    .where('benefit_grants.deleted_at', 'is', null);
+}
+
+export function findCustomerGrant(db: Queryable, customerId: string, id: string): Promise<CustomerGrant | undefined> {
+  return customerGrants(db, customerId).where('benefit_grants.id', '=', id).executeTakeFirst();
+}
+
+export function listCustomerGrants(
+  db: Queryable,
+  customerId: string,
+  filters: { type?: BenefitType[]; benefitId?: string[]; organizationId?: string[]; checkoutId?: string[]; orderId?: string[]; subscriptionId?: string[] },
+  sorting: SortCriterion<CustomerGrantSortField>[],
+  page: PageRequest,
+): Promise<{ rows: CustomerGrant[]; totalCount: number }> {
+  let query = customerGrants(db, customerId);
+  if (filters.type) query = query.where('benefits.type', 'in', filters.type);
+  if (filters.benefitId) query = query.where('benefit_grants.benefit_id', 'in', filters.benefitId);
+  if (filters.organizationId) query = query.where('benefits.organization_id', 'in', filters.organizationId);
+  if (filters.orderId) query = query.where('benefit_grants.order_id', 'in', filters.orderId);
+  if (filters.subscriptionId) query = query.where('benefit_grants.subscription_id', 'in', filters.subscriptionId);
+  if (filters.checkoutId) {
+    const checkouts = filters.checkoutId;
+    query = query.where(sql<boolean>`(EXISTS (SELECT 1 FROM orders o WHERE o.id = benefit_grants.order_id AND o.checkout_id = ANY(${checkouts}::uuid[]))
+      OR EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = benefit_grants.subscription_id AND s.checkout_id = ANY(${checkouts}::uuid[])))`);
+  }
+  for (const { field, direction } of sorting) query = query.orderBy(sql`${GRANT_SORT_EXPRESSIONS[field]} ${sql.raw(direction)}`);
+  return paginate(query.orderBy('benefit_grants.id'), page);
+}
+
+export async function updateGrantProperties(trx: Transaction, id: string, properties: Record<string, unknown>, now: Date): Promise<void> {
+  await trx.updateTable('benefit_grants').set({ properties: JSON.stringify(properties), modified_at: now }).where('id', '=', id).execute();
 }

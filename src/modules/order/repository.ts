@@ -1,12 +1,13 @@
 // The only place the orders table is read or written.
 import { sql } from 'kysely';
 import type { OrderRow } from '../../db/schema/commerce.js';
-import { isVisibleOrganization, type MerchantSubject } from '../../kit/auth.js';
+import { isVisibleRecord, type CustomerSubject, type MerchantSubject } from '../../kit/auth.js';
 import type { Queryable } from '../../kit/db.js';
 import { paginate, type PageRequest } from '../../kit/pagination.js';
 import type { SortCriterion } from '../../kit/sorting.js';
+import { escapeLike } from '../product/repository.js';
 
-export type OrderSortField = 'created_at' | 'amount' | 'customer' | 'product' | 'discount' | 'subscription';
+export type OrderSortField = 'created_at' | 'amount' | 'customer' | 'product' | 'discount' | 'subscription' | 'organization';
 
 const SORT_EXPRESSIONS: Record<OrderSortField, ReturnType<typeof sql>> = {
   created_at: sql`orders.created_at`,
@@ -15,7 +16,10 @@ const SORT_EXPRESSIONS: Record<OrderSortField, ReturnType<typeof sql>> = {
   product: sql`(SELECT p.name FROM products p WHERE p.id = orders.product_id)`,
   discount: sql`(SELECT d.name FROM discounts d WHERE d.id = orders.discount_id)`,
   subscription: sql`orders.subscription_id`,
+  organization: sql`(SELECT o.slug FROM organizations o WHERE o.id = orders.organization_id)`,
 };
+
+type Viewer = MerchantSubject | CustomerSubject;
 
 export interface OrderFilters {
   organizationId?: string[];
@@ -24,14 +28,23 @@ export interface OrderFilters {
   discountId?: string[];
   customerId?: string[];
   checkoutId?: string[];
+  subscriptionId?: string[];
+  /** The product's name or the organization's slug contains it (the customer portal's search). */
+  query?: string;
 }
 
-export function findVisibleById(db: Queryable, subject: MerchantSubject, id: string): Promise<OrderRow | undefined> {
-  return db.selectFrom('orders').selectAll().where('id', '=', id).where(isVisibleOrganization(subject, 'orders.organization_id')).executeTakeFirst();
+export function findVisibleById(db: Queryable, subject: Viewer, id: string): Promise<OrderRow | undefined> {
+  return db.selectFrom('orders').selectAll().where('id', '=', id).where(isVisibleRecord(subject, 'orders')).executeTakeFirst();
 }
 
-export function listVisible(db: Queryable, subject: MerchantSubject, filters: OrderFilters, sorting: SortCriterion<OrderSortField>[], page: PageRequest) {
-  let query = db.selectFrom('orders').selectAll('orders').where(isVisibleOrganization(subject, 'orders.organization_id'));
+export function listVisible(db: Queryable, subject: Viewer, filters: OrderFilters, sorting: SortCriterion<OrderSortField>[], page: PageRequest) {
+  let query = db.selectFrom('orders').selectAll('orders').where(isVisibleRecord(subject, 'orders'));
+  if (filters.subscriptionId) query = query.where('orders.subscription_id', 'in', filters.subscriptionId);
+  if (filters.query) {
+    const pattern = `%${escapeLike(filters.query)}%`;
+    query = query.where(sql<boolean>`(EXISTS (SELECT 1 FROM products p WHERE p.id = orders.product_id AND p.name ILIKE ${pattern})
+      OR EXISTS (SELECT 1 FROM organizations o WHERE o.id = orders.organization_id AND o.slug ILIKE ${pattern}))`);
+  }
   if (filters.organizationId) query = query.where('orders.organization_id', 'in', filters.organizationId);
   if (filters.productId) query = query.where('orders.product_id', 'in', filters.productId);
   if (filters.discountId) query = query.where('orders.discount_id', 'in', filters.discountId);

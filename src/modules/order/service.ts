@@ -2,7 +2,7 @@
 // by renewals); read here. An invoice is a PDF Floe renders, behind a signed, expiring URL.
 import type { Config } from '../../config.js';
 import type { OrderRow } from '../../db/schema/commerce.js';
-import type { MerchantSubject } from '../../kit/auth.js';
+import type { CustomerSubject, MerchantSubject } from '../../kit/auth.js';
 import { clock } from '../../kit/clock.js';
 import type { Queryable } from '../../kit/db.js';
 import { ResourceNotFound } from '../../kit/errors.js';
@@ -46,14 +46,14 @@ export async function listOrders(db: Queryable, subject: MerchantSubject, query:
   return toPage(loaded.map(presentOrder), totalCount, query);
 }
 
-export async function getOrder(db: Queryable, subject: MerchantSubject, id: string): Promise<LoadedOrder> {
+export async function getOrder(db: Queryable, subject: MerchantSubject | CustomerSubject, id: string): Promise<LoadedOrder> {
   const order = await repository.findVisibleById(db, subject, id);
   if (!order) throw new ResourceNotFound();
   return loadOrder(db, order);
 }
 
 /** A signed URL to the order's invoice, valid for an hour. */
-export async function invoiceUrl(db: Queryable, config: Config, subject: MerchantSubject, id: string): Promise<string> {
+export async function invoiceUrl(db: Queryable, config: Config, subject: MerchantSubject | CustomerSubject, id: string): Promise<string> {
   const { order } = await getOrder(db, subject, id);
   const token = signGrant(config.secret, INVOICE_PURPOSE, { order_id: order.id }, new Date(clock.now().getTime() + INVOICE_URL_LIFETIME_MS));
   return `${config.baseUrl}/v1/orders/invoice.pdf?token=${token}`;

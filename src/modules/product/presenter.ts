@@ -1,6 +1,7 @@
 // The API shapes of a product and what it embeds (prices, benefits, medias, attached custom fields).
 import type { Config } from '../../config.js';
 import { presentProductMedia } from '../file/service.js';
+import { INTEGRATIONS } from '../benefit/integrations.js';
 import type { JsonBenefit, JsonPrice, LoadedProduct } from './repository.js';
 import type { Product, ProductPrice } from './schemas.js';
 
@@ -46,8 +47,10 @@ export function presentBenefitPublic(benefit: JsonBenefit) {
   };
 }
 
-export function presentBenefit(benefit: JsonBenefit) {
-  return { ...presentBenefitPublic(benefit), is_tax_applicable: benefit.is_tax_applicable, properties: benefit.properties };
+/** A benefit in full, its properties as the benefits API shows them (a Discord server's token). */
+export function presentBenefit(config: Config, benefit: JsonBenefit) {
+  const present = INTEGRATIONS[benefit.type].presentProperties;
+  return { ...presentBenefitPublic(benefit), is_tax_applicable: benefit.is_tax_applicable, properties: present ? present(benefit.properties, config) : benefit.properties };
 }
 
 export function presentProduct(config: Config, product: LoadedProduct): Product {
@@ -62,7 +65,7 @@ export function presentProduct(config: Config, product: LoadedProduct): Product 
     organization_id: product.organization_id,
     metadata: product.metadata,
     prices: product.prices.map(presentPrice),
-    benefits: product.benefits.map(presentBenefit),
+    benefits: product.benefits.map((benefit) => presentBenefit(config, benefit)),
     medias: product.medias.map((file) => presentProductMedia(config, file)),
     attached_custom_fields: product.attached_custom_fields.map((attached) => ({
       custom_field_id: attached.custom_field.id,

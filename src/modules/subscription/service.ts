@@ -6,7 +6,7 @@
 // processor's proration (a credit or charge on the next invoice) is carried by the next renewal.
 import type { Config } from '../../config.js';
 import type { SubscriptionRow } from '../../db/schema/commerce.js';
-import type { MerchantSubject } from '../../kit/auth.js';
+import type { CustomerSubject, MerchantSubject } from '../../kit/auth.js';
 import { clock } from '../../kit/clock.js';
 import type { Queryable, Transaction } from '../../kit/db.js';
 import { BadRequest, NotPermitted, ResourceNotFound, ResourceUnavailable, ValidationError } from '../../kit/errors.js';
@@ -36,6 +36,24 @@ export async function loadSubscription(db: Queryable, subscription: Subscription
   ]);
   if (!customer || !product || !price) throw new Error(`subscription ${subscription.id} lost its customer, product or price`);
   return { subscription, customer, product, price, discount };
+}
+
+/** A customer's subscriptions (the portal), with the portal's search; as loaded rows. */
+export async function listCustomerSubscriptions(db: Queryable, subject: CustomerSubject, query: CustomerSubscriptionQuery) {
+  const { rows, totalCount } = await repository.listVisible(
+    db,
+    subject,
+    { organizationId: query.organization_id, productId: query.product_id, active: query.active, query: query.query },
+    parseSorting<SubscriptionSortField | 'organization'>(query.sorting),
+    query,
+  );
+  return { items: await Promise.all(rows.map((row) => loadSubscription(db, row))), totalCount };
+}
+
+export async function getSubscription(db: Queryable, subject: MerchantSubject | CustomerSubject, id: string): Promise<LoadedSubscription> {
+  const subscription = await repository.findVisibleById(db, subject, id);
+  if (!subscription) throw new ResourceNotFound();
+  return loadSubscription(db, subscription);
 }
 
 export async function listSubscriptions(db: Queryable, config: Config, subject: MerchantSubject, query: SubscriptionListQuery) {
@@ -73,7 +91,7 @@ export async function exportSubscriptions(db: Queryable, subject: MerchantSubjec
   return lines.map((line) => line.map(csvField).join(',')).join('\r\n') + '\r\n';
 }
 
-async function lockVisible(trx: Transaction, subject: MerchantSubject, id: string): Promise<SubscriptionRow> {
+async function lockVisible(trx: Transaction, subject: MerchantSubject | CustomerSubject, id: string): Promise<SubscriptionRow> {
   const visible = await repository.findVisibleById(trx, subject, id);
   const locked = visible ? await repository.lock(trx, visible.id) : undefined;
   if (!locked) throw new ResourceNotFound();
@@ -143,7 +161,17 @@ async function uncancel(trx: Transaction, subscription: SubscriptionRow): Promis
   return repository.update(trx, subscription.id, { cancel_at_period_end: false, canceled_at: null, ends_at: null, customer_cancellation_reason: null, customer_cancellation_comment: null, modified_at: clock.now() });
 }
 
-export async function updateSubscription(trx: Transaction, config: Config, subject: MerchantSubject, id: string, input: SubscriptionUpdate): Promise<LoadedSubscription> {
+export interface CustomerSubscriptionQuery {
+  organization_id?: string[];
+  product_id?: string[];
+  active?: boolean;
+  query?: string;
+  sorting: string[];
+  page: number;
+  limit: number;
+}
+
+export async function updateSubscription(trx: Transaction, config: Config, subject: MerchantSubject | CustomerSubject, id: string, input: SubscriptionUpdate): Promise<LoadedSubscription> {
   const subscription = await lockVisible(trx, subject, id);
   let updated: SubscriptionRow;
   if ('product_price_id' in input) {

@@ -11,11 +11,9 @@ after(() => worker.stop());
 
 async function licensedProduct(merchant: Merchant, properties: Record<string, unknown>, recurring = false) {
   const benefit = await merchant.sdk.benefits.create({ type: 'license_keys', description: 'License key', organizationId: merchant.organizationId, properties });
-  const product = await merchant.sdk.products.create({
-    name: 'Editor Pro',
-    organizationId: merchant.organizationId,
-    prices: [recurring ? { type: 'recurring', amountType: 'fixed', priceAmount: 900, priceCurrency: 'usd', recurringInterval: 'month' } : { type: 'one_time', amountType: 'fixed', priceAmount: 4900, priceCurrency: 'usd' }],
-  });
+  const product = recurring
+    ? await merchant.sdk.products.create({ name: 'Editor Pro', organizationId: merchant.organizationId, prices: [{ type: 'recurring', amountType: 'fixed', priceAmount: 900, priceCurrency: 'usd', recurringInterval: 'month' }] })
+    : await merchant.sdk.products.create({ name: 'Editor Pro', organizationId: merchant.organizationId, prices: [{ type: 'one_time', amountType: 'fixed', priceAmount: 4900, priceCurrency: 'usd' }] });
   await merchant.sdk.products.updateBenefits({ id: product.id, productBenefitsUpdate: { benefits: [benefit.id] } });
   return { benefit, product, priceId: product.prices[0]!.id };
 }
