@@ -1,5 +1,6 @@
 // Buying through the public checkout API, as a customer's browser does, for tests of what a
 // purchase leads to (orders, subscriptions, benefit grants, the customer portal).
+import { clock } from '../../src/kit/clock.js';
 import type { TestApp } from './app.js';
 
 export async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
@@ -31,10 +32,10 @@ export async function purchase(floe: TestApp, merchantSdk: ReturnType<TestApp['s
   return { checkout, order, customerId: order.customer_id, customerSessionToken: confirmed.customerSessionToken! };
 }
 
-/** Waits until no job is pending (due now or running). */
+/** Waits until no job is pending (due now, by Floe's clock, or running). */
 export async function jobsDone(floe: TestApp): Promise<void> {
   await until(async () => {
-    const pending = await floe.db.selectFrom('jobs').select('id').where('done_at', 'is', null).where('failed_at', 'is', null).where('run_at', '<=', new Date(Date.now() + 100)).executeTakeFirst();
+    const pending = await floe.db.selectFrom('jobs').select('id').where('done_at', 'is', null).where('failed_at', 'is', null).where('run_at', '<=', new Date(clock.now().getTime() + 100)).executeTakeFirst();
     return pending === undefined;
   });
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
 import { after, describe, test } from 'node:test';
-import { AlreadyCanceledSubscription, HTTPValidationError, ResourceNotFound, SDKError, Unauthorized } from '@polar-sh/sdk/models/errors/index.js';
+import { AlreadyCanceledSubscription, HTTPValidationError, ResourceNotFound, SDKError } from '@polar-sh/sdk/models/errors/index.js';
 import { clock } from '../../../src/kit/clock.js';
 import { startTestApp, type Merchant, type TestApp } from '../../helpers/app.js';
 import { expectError } from '../../helpers/errors.js';
@@ -84,7 +84,7 @@ describe('customer portal', () => {
 
     // A customer token reaches nothing of the merchant API, and a merchant token nothing of the portal.
     assert.equal((await expectError(floe.sdk(ada.customerSessionToken).orders.list({}), SDKError)).statusCode, 401);
-    await expectError(merchant.sdk.customerPortal.orders.list({}), Unauthorized);
+    assert.equal((await expectError(merchant.sdk.customerPortal.orders.list({}), SDKError)).statusCode, 401);
     assert.equal((await expectError(floe.sdk().customerPortal.orders.list({}), SDKError)).statusCode, 401);
   });
 
