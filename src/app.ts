@@ -17,9 +17,10 @@ import { checkoutRoutes } from './modules/checkout/routes.js';
 import { checkoutLinkRoutes } from './modules/checkout-link/routes.js';
 import { orderRoutes } from './modules/order/routes.js';
 import { subscriptionRoutes } from './modules/subscription/routes.js';
-import { customerSessionRoutes } from './modules/customer-session/routes.js';
+import { customerSessionCodeRoutes, customerSessionRoutes } from './modules/customer-session/routes.js';
 import { webhookRoutes } from './modules/webhook/routes.js';
 import { checkoutPages } from './pages/checkout.js';
+import { portalPages } from './pages/portal.js';
 import { benefitRoutes } from './modules/benefit/routes.js';
 import { customFieldRoutes } from './modules/custom-field/routes.js';
 import { discountRoutes } from './modules/discount/routes.js';
@@ -39,6 +40,7 @@ const MODULE_ROUTES: ((app: App, context: Context) => void)[] = [
   fileRoutes,
   customerRoutes,
   customerSessionRoutes,
+  customerSessionCodeRoutes,
   checkoutRoutes,
   checkoutLinkRoutes,
   orderRoutes,
@@ -49,6 +51,7 @@ const MODULE_ROUTES: ((app: App, context: Context) => void)[] = [
   customerPortalRoutes,
   webhookRoutes,
   checkoutPages,
+  portalPages,
 ];
 
 export async function buildApp(config: Config, db: Database): Promise<{ app: App; context: Context }> {

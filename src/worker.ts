@@ -2,6 +2,8 @@
 // processes may run against the same database (each task claims work with row locks).
 import type { Context } from './kit/context.js';
 import { jobRunner } from './kit/jobs.js';
+// Modules whose jobs are registered as they load (the job runner runs them).
+import './kit/mail.js';
 import './modules/benefit/jobs.js';
 import { checkoutExpiry } from './modules/checkout/jobs.js';
 import { subscriptionEnd } from './modules/subscription/jobs.js';

@@ -19,7 +19,12 @@ h1{font-size:1.4rem;margin:0 0 8px}.price{font-size:1.8rem;font-weight:600}.mute
 label{display:block;font-size:.9rem;margin:12px 0 4px}input,select{width:100%;padding:10px;border:1px solid #ccc;border-radius:8px;font:inherit}
 button{margin-top:16px;width:100%;padding:12px;border:0;border-radius:8px;background:#0062ff;color:#fff;font:600 1rem system-ui;cursor:pointer}
 button[disabled]{opacity:.6}.error{color:#b00020;margin-top:12px}.media{max-width:100%;border-radius:8px}
-.row{display:flex;gap:8px}.row>*{flex:1}.total{display:flex;justify-content:space-between;margin-top:8px}`;
+.row{display:flex;gap:8px}.row>*{flex:1}.total{display:flex;justify-content:space-between;margin-top:8px}
+main.portal{display:block;max-width:820px}main.portal>*{margin-bottom:16px}main.portal header{align-items:center}main.portal header form{flex:0 0 auto}
+h2{font-size:1.15rem;margin:0 0 12px}h3{font-size:1rem;margin:12px 0 4px}table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:6px 4px;border-bottom:1px solid #eee}
+article{border-top:1px solid #eee;padding-top:8px;margin-top:8px}form.inline{display:inline}form.inline button,.copy,button.secondary{width:auto;margin:0;padding:6px 12px}
+button.secondary{background:#e8ebf0;color:#111}pre{white-space:pre-wrap;background:#f6f7f9;padding:8px;border-radius:8px}
+@media(max-width:480px){main{padding:8px}section{padding:14px}th:nth-child(3),td:nth-child(3){display:none}}`;
 
 export function page(title: string, body: string, script?: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import type { Config } from '../../config.js';
 import { MERCHANT, writeScopes } from '../../kit/auth.js';
 import type { Context } from '../../kit/context.js';
 import { transaction } from '../../kit/db.js';
@@ -10,6 +11,7 @@ import { Customer } from '../customer/schemas.js';
 import { getCustomer } from '../customer/service.js';
 import { ResourceNotFound } from '../../kit/errors.js';
 import { createCustomerSessionToken } from './token.js';
+import { authenticateCode, requestCode } from './code.js';
 
 const CustomerSessionCreate = Type.Object({ customer_id: UUID });
 const CustomerSession = Type.Object({
@@ -21,6 +23,11 @@ const CustomerSession = Type.Object({
   customer_id: UUID,
   customer: Customer,
 });
+
+/** Where an organization's customer portal pages are. */
+export function portalUrl(config: Config, slug: string): string {
+  return `${config.baseUrl}/${slug}/portal`;
+}
 
 export function customerSessionRoutes(app: App, { db, config, authenticator }: Context): void {
   app.post('/v1/customer-sessions/', {
@@ -45,10 +52,30 @@ export function customerSessionRoutes(app: App, { db, config, authenticator }: C
         token: created.token,
         expires_at: created.expiresAt,
         // The portal signs the customer in with the token, as Polar's link does.
-        customer_portal_url: `${config.baseUrl}/${organization.slug}/portal?customer_session_token=${created.token}`,
+        customer_portal_url: `${portalUrl(config, organization.slug)}?customer_session_token=${created.token}`,
         customer_id: customer.id,
         customer: presentCustomer(customer),
       });
+    },
+  });
+}
+
+/** The portal's sign-in by e-mail (private endpoints of Polar's, used by the portal pages). */
+export function customerSessionCodeRoutes(app: App, { db, config, authenticator }: Context): void {
+  const tags = ['customer_portal'];
+  app.post('/v1/customer-portal/customer-session/request', {
+    schema: { tags, summary: 'Request Customer Session Code', hide: true, body: Type.Object({ email: Type.String({ format: 'email' }), organization_id: UUID }), response: { 202: Type.Null() } },
+    handler: async (request, reply) => {
+      await transaction(db, (trx) => requestCode(trx, authenticator, (slug) => portalUrl(config, slug), request.body));
+      return reply.code(202).send(null);
+    },
+  });
+
+  app.post('/v1/customer-portal/customer-session/authenticate', {
+    schema: { tags, summary: 'Authenticate Customer Session Code', hide: true, body: Type.Object({ code: Type.String() }), response: { 200: Type.Object({ token: Type.String() }) } },
+    handler: async (request) => {
+      const { token } = await transaction(db, (trx) => authenticateCode(trx, authenticator, request.body.code));
+      return { token };
     },
   });
 }

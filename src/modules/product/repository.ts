@@ -188,3 +188,19 @@ export async function existingIds(
   const rows = await db.selectFrom('custom_fields').select('id').where('organization_id', '=', organizationId).where('deleted_at', 'is', null).where('id', 'in', ids).execute();
   return new Map(rows.map((row) => [row.id, {}]));
 }
+
+/** The plans a subscriber may move to: fixed recurring prices of live products of the organization. */
+export function listPlans(db: Queryable, organizationId: string) {
+  return db
+    .selectFrom('product_prices')
+    .innerJoin('products', 'products.id', 'product_prices.product_id')
+    .select(['product_prices.id', 'products.name', 'product_prices.price_amount', 'product_prices.price_currency', 'product_prices.recurring_interval'])
+    .where('products.organization_id', '=', organizationId)
+    .where('products.is_archived', '=', false)
+    .where('product_prices.is_archived', '=', false)
+    .where('product_prices.type', '=', 'recurring')
+    .where('product_prices.amount_type', '=', 'fixed')
+    .orderBy('products.name')
+    .orderBy('product_prices.price_amount')
+    .execute();
+}

@@ -82,6 +82,10 @@ export function findPrice(db: Queryable, id: string) {
 }
 
 /** Products of one organization by id, with everything they embed (for other modules). */
+export function listPlans(db: Queryable, organizationId: string) {
+  return repository.listPlans(db, organizationId);
+}
+
 export function findProducts(db: Queryable, organizationId: string, ids: readonly string[]): Promise<LoadedProduct[]> {
   return repository.findByIds(db, organizationId, ids);
 }

@@ -1,0 +1,274 @@
+// The customer portal pages, at an organization's `customer_portal_url` (/{slug}/portal). A
+// customer signs in with a customer session link (the token in the URL becomes an HttpOnly
+// cookie) or with a code sent by e-mail, then sees its orders (invoices), subscriptions (cancel,
+// resume, change plan), benefits with their license keys (copy; activations, which it may
+// deactivate when the benefit allows) and downloads. Server-rendered forms calling the same
+// services as the API; the cookie is SameSite=Lax, so no other site can post them.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CustomerSubject } from '../kit/auth.js';
+import type { Context } from '../kit/context.js';
+import { transaction } from '../kit/db.js';
+import { PolarError, ResourceNotFound } from '../kit/errors.js';
+import type { App } from '../kit/http.js';
+import * as portal from '../modules/customer-portal/service.js';
+import { authenticateCode, requestCode } from '../modules/customer-session/code.js';
+import { portalUrl } from '../modules/customer-session/routes.js';
+import { listDownloadables } from '../modules/downloadable/service.js';
+import * as licenseKeys from '../modules/license-key/service.js';
+import { findBySlug } from '../modules/organization/repository.js';
+import { listPlans } from '../modules/product/service.js';
+import { escapeHtml, page } from './html.js';
+
+const COOKIE = 'floe_customer_session';
+const SESSION_MAX_AGE_S = 3600;
+const ALL = { page: 1, limit: 100 };
+
+const money = (cents: number | null, currency: string | null) => (cents === null ? 'Free' : `${(cents / 100).toFixed(2)} ${(currency ?? 'usd').toUpperCase()}`);
+const day = (date: Date | string | null) => (date ? new Date(date).toISOString().slice(0, 10) : '');
+
+// Copies a license key; the portal works without it, this only saves selecting the text.
+const SCRIPT = `
+for (const button of document.querySelectorAll('[data-copy]')) {
+  button.addEventListener('click', async () => {
+    const input = document.getElementById(button.dataset.copy);
+    try { await navigator.clipboard.writeText(input.value); } catch { input.select(); document.execCommand('copy'); }
+    button.textContent = 'Copied';
+  });
+}`;
+
+function cookieOf(request: FastifyRequest): string | undefined {
+  for (const part of (request.headers.cookie ?? '').split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === COOKIE) return decodeURIComponent(value.join('='));
+  }
+  return undefined;
+}
+
+function sessionCookie(context: Context, slug: string, token: string, maxAge: number): string {
+  const secure = context.config.baseUrl.startsWith('https:') ? '; Secure' : '';
+  return `${COOKIE}=${encodeURIComponent(token)}; Path=/${encodeURIComponent(slug)}/portal; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure}`;
+}
+
+function html(reply: FastifyReply, title: string, body: string, status = 200) {
+  return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page(title, `<main class="portal">${body}</main>`, SCRIPT));
+}
+
+type Organization = NonNullable<Awaited<ReturnType<typeof findBySlug>>>;
+
+export function portalPages(app: App, context: Context): void {
+  const { db, config, authenticator } = context;
+
+  async function organizationOf(slug: string): Promise<Organization> {
+    const organization = await findBySlug(db, slug);
+    if (!organization || organization.blocked_at) throw new ResourceNotFound();
+    return organization;
+  }
+
+  /** The signed-in customer of this organization's portal, if any. */
+  async function customerOf(request: FastifyRequest, organization: Organization): Promise<CustomerSubject | undefined> {
+    const token = cookieOf(request);
+    if (!token) return undefined;
+    const subject = await authenticator.resolve(`Bearer ${token}`).catch(() => null);
+    return subject?.kind === 'customer' && subject.organizationId === organization.id ? subject : undefined;
+  }
+
+  function signInPage(reply: FastifyReply, organization: Organization, message = '', status = 200) {
+    const outbox = config.smtpUrl ? '' : `<p class="muted">No mail server is configured (FLOE_SMTP_URL): codes are written to the log and to the <a href="/outbox">outbox</a>.</p>`;
+    return html(
+      reply,
+      `${organization.name}: customer portal`,
+      `<section><p class="muted">${escapeHtml(organization.name)}</p><h1>Customer portal</h1>
+${message ? `<p class="error" role="alert">${escapeHtml(message)}</p>` : ''}
+<form method="post" action="/${escapeHtml(organization.slug)}/portal/request"><label for="email">Email</label>
+<input id="email" name="email" type="email" required autocomplete="email"><button type="submit">Send me a code</button></form>${outbox}</section>`,
+      status,
+    );
+  }
+
+  async function homePage(reply: FastifyReply, organization: Organization, subject: CustomerSubject, flash: string | undefined) {
+    const slug = escapeHtml(organization.slug);
+    const [customer, orders, subscriptions, grants, keys, downloads, plans] = await Promise.all([
+      portal.getCustomer(db, subject, subject.customerId),
+      portal.listOrders(db, config, subject, { ...ALL, sorting: ['-created_at'] }),
+      portal.listSubscriptions(db, config, subject, { ...ALL, sorting: ['-started_at'] }),
+      portal.listGrants(db, subject, { ...ALL, sorting: ['-granted_at'] }),
+      licenseKeys.listCustomerLicenseKeys(db, subject, ALL),
+      listDownloadables(db, config, subject, ALL),
+      listPlans(db, organization.id),
+    ]);
+    const keyDetails = await Promise.all(keys.items.map((key) => licenseKeys.getCustomerLicenseKey(db, subject, key.id)));
+    const adminKeys = new Set(
+      grants.items.filter((grant) => grant.benefit.type === 'license_keys' && (grant.benefit.properties as { activations?: { enable_customer_admin?: boolean } }).activations?.enable_customer_admin).map((grant) => grant.benefit_id),
+    );
+
+    const orderRows = orders.items
+      .map((order) => `<tr><td>${day(order.created_at)}</td><td>${escapeHtml(order.product.name)}</td><td>${escapeHtml(money(order.amount + order.tax_amount, order.currency))}</td><td><a href="/${slug}/portal/orders/${order.id}/invoice">Invoice</a></td></tr>`)
+      .join('');
+
+    const subscriptionBlocks = subscriptions.items
+      .map((subscription) => {
+        const action = `/${slug}/portal/subscriptions/${subscription.id}`;
+        const active = subscription.status === 'active' || subscription.status === 'trialing';
+        const canceling = subscription.cancel_at_period_end || subscription.ends_at !== null;
+        const state = !active ? `Ended ${day(subscription.ended_at)}` : canceling ? `Ends ${day(subscription.ends_at)}` : `Renews ${day(subscription.current_period_end)}`;
+        const otherPlans = plans.filter((plan) => plan.id !== subscription.price_id);
+        const controls = !active
+          ? ''
+          : canceling
+            ? `<form method="post" action="${action}"><input type="hidden" name="action" value="uncancel"><button type="submit">Resume subscription</button></form>`
+            : `<form method="post" action="${action}"><input type="hidden" name="action" value="cancel"><button type="submit">Cancel subscription</button></form>${
+                otherPlans.length
+                  ? `<form method="post" action="${action}"><input type="hidden" name="action" value="change"><label for="plan-${subscription.id}">Change plan</label><select id="plan-${subscription.id}" name="product_price_id">${otherPlans
+                      .map((plan) => `<option value="${plan.id}">${escapeHtml(plan.name)}: ${escapeHtml(money(plan.price_amount, plan.price_currency))} / ${escapeHtml(plan.recurring_interval)}</option>`)
+                      .join('')}</select><button type="submit">Change plan</button></form>`
+                  : ''
+              }`;
+        return `<article class="subscription" data-id="${subscription.id}"><h3>${escapeHtml(subscription.product.name)}</h3><p>${escapeHtml(money(subscription.amount, subscription.currency))} / ${escapeHtml(subscription.recurring_interval)} · <span class="status">${escapeHtml(state)}</span></p>${controls}</article>`;
+      })
+      .join('');
+
+    const keyBlocks = keyDetails
+      .map((key) => {
+        const activations = key.activations
+          .map(
+            (activation) =>
+              `<li>${escapeHtml(activation.label)}${
+                adminKeys.has(key.benefit_id)
+                  ? ` <form class="inline" method="post" action="/${slug}/portal/license-keys/${key.id}/deactivate"><input type="hidden" name="activation_id" value="${activation.id}"><button type="submit">Deactivate</button></form>`
+                  : ''
+              }</li>`,
+          )
+          .join('');
+        return `<article class="license-key"><div class="row"><input id="key-${key.id}" value="${escapeHtml(key.key)}" readonly aria-label="License key"><button type="button" class="copy" data-copy="key-${key.id}">Copy</button></div>
+<p class="muted">${escapeHtml(key.status)}${key.limit_activations ? ` · ${key.activations.length} of ${key.limit_activations} activations` : ''}${key.limit_usage ? ` · ${key.usage} of ${key.limit_usage} uses` : ''}${key.expires_at ? ` · expires ${day(key.expires_at)}` : ''}</p>${activations ? `<ul>${activations}</ul>` : ''}</article>`;
+      })
+      .join('');
+
+    const benefitItems = grants.items
+      .map((grant) => {
+        const note = grant.benefit.type === 'custom' && grant.benefit.properties.note ? `<p>${escapeHtml(grant.benefit.properties.note)}</p>` : '';
+        const pending = !grant.is_granted ? ' <span class="muted">(pending)</span>' : '';
+        return `<li>${escapeHtml(grant.benefit.description)}${pending}${note}</li>`;
+      })
+      .join('');
+
+    const downloadItems = downloads.items
+      .map((downloadable) => `<li><a href="${escapeHtml(downloadable.file.download.url)}">${escapeHtml(downloadable.file.name)}</a> <span class="muted">${escapeHtml(downloadable.file.size_readable)}</span></li>`)
+      .join('');
+
+    return html(
+      reply,
+      `${organization.name}: customer portal`,
+      `<header class="row"><div><p class="muted">${escapeHtml(organization.name)}</p><h1>Customer portal</h1><p>${escapeHtml(customer.email)}</p></div>
+<form method="post" action="/${slug}/portal/sign-out"><button type="submit" class="secondary">Sign out</button></form></header>
+${flash ? `<p class="error" role="alert">${escapeHtml(flash)}</p>` : ''}
+<section id="orders"><h2>Orders</h2>${orderRows ? `<table><thead><tr><th>Date</th><th>Product</th><th>Total</th><th></th></tr></thead><tbody>${orderRows}</tbody></table>` : '<p class="muted">No orders yet.</p>'}</section>
+<section id="subscriptions"><h2>Subscriptions</h2>${subscriptionBlocks || '<p class="muted">No subscriptions.</p>'}</section>
+<section id="benefits"><h2>Benefits</h2>${benefitItems ? `<ul>${benefitItems}</ul>` : '<p class="muted">No benefits.</p>'}${keyBlocks ? `<h3>License keys</h3>${keyBlocks}` : ''}</section>
+<section id="downloads"><h2>Downloads</h2>${downloadItems ? `<ul>${downloadItems}</ul>` : '<p class="muted">No downloads.</p>'}</section>`,
+    );
+  }
+
+  // Forms post URL-encoded bodies; the API itself stays JSON-only, so the parser is scoped here.
+  app.register(async (pages) => {
+    pages.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(String(body))));
+    });
+
+    pages.get<{ Params: { slug: string }; Querystring: { customer_session_token?: string; error?: string } }>('/:slug/portal', { schema: { hide: true } }, async (request, reply) => {
+      const organization = await organizationOf(request.params.slug);
+      const token = request.query.customer_session_token;
+      if (token) {
+        // The link's token becomes the session; the URL loses it (no token in history or logs).
+        return reply.header('set-cookie', sessionCookie(context, organization.slug, token, SESSION_MAX_AGE_S)).redirect(`/${organization.slug}/portal`, 303);
+      }
+      const subject = await customerOf(request, organization);
+      if (!subject) return signInPage(reply, organization);
+      return homePage(reply, organization, subject, request.query.error);
+    });
+
+    pages.post<{ Params: { slug: string }; Body: { email?: string } }>('/:slug/portal/request', { schema: { hide: true } }, async (request, reply) => {
+      const organization = await organizationOf(request.params.slug);
+      const email = String(request.body?.email ?? '').trim();
+      if (!/^[^@\s]+@[^@\s]+$/.test(email)) return signInPage(reply, organization, 'Enter a valid email address.', 422);
+      await transaction(db, (trx) => requestCode(trx, authenticator, (slug) => portalUrl(config, slug), { email, organization_id: organization.id }));
+      const outbox = config.smtpUrl ? '' : ` <a href="/outbox">Open the outbox</a>.`;
+      return html(
+        reply,
+        `${organization.name}: customer portal`,
+        `<section><h1>Check your email</h1><p>If ${escapeHtml(email)} is a customer of ${escapeHtml(organization.name)}, a code is on its way.${outbox}</p>
+<form method="post" action="/${escapeHtml(organization.slug)}/portal/authenticate"><label for="code">Code</label><input id="code" name="code" required autocomplete="one-time-code" autocapitalize="characters"><button type="submit">Sign in</button></form></section>`,
+      );
+    });
+
+    pages.post<{ Params: { slug: string }; Body: { code?: string } }>('/:slug/portal/authenticate', { schema: { hide: true } }, async (request, reply) => {
+      const organization = await organizationOf(request.params.slug);
+      try {
+        const { token } = await transaction(db, (trx) => authenticateCode(trx, authenticator, String(request.body?.code ?? '')));
+        return reply.header('set-cookie', sessionCookie(context, organization.slug, token, SESSION_MAX_AGE_S)).redirect(`/${organization.slug}/portal`, 303);
+      } catch (error) {
+        if (error instanceof PolarError) return signInPage(reply, organization, error.message, error.statusCode);
+        throw error;
+      }
+    });
+
+    pages.post<{ Params: { slug: string } }>('/:slug/portal/sign-out', { schema: { hide: true } }, async (request, reply) => {
+      const organization = await organizationOf(request.params.slug);
+      return reply.header('set-cookie', sessionCookie(context, organization.slug, '', 0)).redirect(`/${organization.slug}/portal`, 303);
+    });
+
+    /** Runs a signed-in customer's action, then back to the portal (with the error, if any). */
+    async function act(request: FastifyRequest<{ Params: { slug: string } }>, reply: FastifyReply, action: (subject: CustomerSubject, organization: Organization) => Promise<unknown>) {
+      const organization = await organizationOf(request.params.slug);
+      const subject = await customerOf(request, organization);
+      if (!subject) return signInPage(reply, organization, 'Your session has expired: sign in again.', 401);
+      try {
+        await action(subject, organization);
+        return reply.redirect(`/${organization.slug}/portal`, 303);
+      } catch (error) {
+        if (!(error instanceof PolarError)) throw error;
+        return reply.redirect(`/${organization.slug}/portal?error=${encodeURIComponent(error.message)}`, 303);
+      }
+    }
+
+    pages.post<{ Params: { slug: string; id: string }; Body: { action?: string; product_price_id?: string } }>('/:slug/portal/subscriptions/:id', { schema: { hide: true } }, (request, reply) =>
+      act(request, reply, (subject) =>
+        transaction(db, (trx) => {
+          const { action, product_price_id: priceId } = request.body ?? {};
+          if (action === 'cancel') return portal.cancelSubscription(trx, config, subject, request.params.id);
+          if (action === 'uncancel') return portal.updateSubscription(trx, config, subject, request.params.id, { cancel_at_period_end: false });
+          if (action === 'change' && priceId) return portal.updateSubscription(trx, config, subject, request.params.id, { product_price_id: priceId });
+          throw new ResourceNotFound('Unknown action.');
+        }),
+      ),
+    );
+
+    pages.post<{ Params: { slug: string; id: string }; Body: { activation_id?: string } }>('/:slug/portal/license-keys/:id/deactivate', { schema: { hide: true } }, (request, reply) =>
+      act(request, reply, async (subject, organization) => {
+        // Only the customer's own key, and only when its benefit lets customers manage activations.
+        const key = await licenseKeys.getCustomerLicenseKey(db, subject, request.params.id);
+        const activation = key.activations.find((candidate) => candidate.id === request.body?.activation_id);
+        if (!activation) throw new ResourceNotFound();
+        await transaction(db, (trx) => licenseKeys.deactivateLicenseKey(trx, { key: key.key, organization_id: organization.id, activation_id: activation.id }));
+      }),
+    );
+
+    pages.get<{ Params: { slug: string; id: string } }>('/:slug/portal/orders/:id/invoice', { schema: { hide: true } }, async (request, reply) => {
+      const organization = await organizationOf(request.params.slug);
+      const subject = await customerOf(request, organization);
+      if (!subject) return signInPage(reply, organization, 'Sign in to download your invoices.', 401);
+      const { url } = await portal.orderInvoice(db, config, subject, request.params.id);
+      return reply.redirect(url, 303);
+    });
+
+    // Development only: the e-mails Floe would have sent, when no mail server is configured.
+    pages.get('/outbox', { schema: { hide: true } }, async (_request, reply) => {
+      if (config.smtpUrl) throw new ResourceNotFound();
+      const emails = await db.selectFrom('emails').selectAll().orderBy('created_at', 'desc').limit(50).execute();
+      const items = emails
+        .map((email) => `<article class="email"><p><strong>${escapeHtml(email.subject)}</strong></p><p class="muted">To ${escapeHtml(email.to_address)} · ${escapeHtml(email.created_at.toISOString())}</p><pre>${escapeHtml(email.body)}</pre></article>`)
+        .join('');
+      return html(reply, 'Outbox', `<section><h1>Outbox</h1><p class="muted">E-mails are kept here because FLOE_SMTP_URL is not set.</p>${items || '<p>No e-mails yet.</p>'}</section>`);
+    });
+  });
+}

@@ -1,0 +1,137 @@
+// The customer portal pages in headless Chromium: signing in by e-mail code (read from the outbox)
+// and by a customer session link; orders and invoices, license keys (copy, deactivate), downloads,
+// and a subscription canceled, resumed and moved to another plan by clicking.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { startTestApp } from '../helpers/app.js';
+import { jobsDone, purchase } from '../helpers/purchase.js';
+import { bytesOf, uploadFile } from '../modules/file/upload.js';
+
+const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const skip = existsSync(executablePath) ? false : `no Chromium at ${executablePath}`;
+
+const floe = await startTestApp();
+const worker = floe.startWorker();
+let browser: Browser;
+before(async () => {
+  if (!skip) browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+});
+after(async () => {
+  await browser?.close();
+  await worker.stop();
+});
+
+async function phonePage() {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, baseURL: floe.baseUrl });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: floe.baseUrl });
+  return context.newPage();
+}
+
+async function shop() {
+  const merchant = await floe.createMerchant();
+  const { sdk, organizationId } = merchant;
+  const file = await uploadFile(sdk, bytesOf(2048), { organizationId, name: 'manual.pdf', mimeType: 'application/pdf', partSize: 2048 });
+  const files = await sdk.benefits.create({ type: 'downloadables', description: 'The manual', organizationId, properties: { files: [file.id] } });
+  const license = await sdk.benefits.create({ type: 'license_keys', description: 'App license', organizationId, properties: { prefix: 'APP', activations: { limit: 3, enableCustomerAdmin: true } } });
+  const app = await sdk.products.create({ name: 'Desktop App', organizationId, prices: [{ type: 'one_time', amountType: 'fixed', priceAmount: 3900, priceCurrency: 'usd' }] });
+  await sdk.products.updateBenefits({ id: app.id, productBenefitsUpdate: { benefits: [files.id, license.id] } });
+  const monthly = await sdk.products.create({ name: 'Sync Monthly', organizationId, prices: [{ type: 'recurring', amountType: 'fixed', priceAmount: 500, priceCurrency: 'usd', recurringInterval: 'month' }] });
+  const yearly = await sdk.products.create({ name: 'Sync Yearly', organizationId, prices: [{ type: 'recurring', amountType: 'fixed', priceAmount: 5000, priceCurrency: 'usd', recurringInterval: 'year' }] });
+  const slug = (await sdk.organizations.get({ id: organizationId })).slug;
+  return { merchant, app, monthly, yearly, slug };
+}
+
+describe('customer portal pages', { skip }, () => {
+  test('sign in with an e-mailed code; orders, invoice, license key (copy, deactivate) and download', async () => {
+    const { merchant, app, slug } = await shop();
+    const bought = await purchase(floe, merchant.sdk, app.prices[0]!.id, 'ada@example.com');
+    const key = (await merchant.sdk.licenseKeys.list({ organizationId: merchant.organizationId })).result.items[0]!;
+    const activation = await floe.sdk().customerPortal.licenseKeys.activate({ key: key.key, organizationId: merchant.organizationId, label: 'Work laptop' });
+
+    const page = await phonePage();
+    await page.goto(`/${slug}/portal`);
+    await page.fill('#email', 'ada@example.com');
+    await page.click('button[type=submit]');
+    await page.locator('#code').waitFor();
+    await jobsDone(floe);
+    // No mail server here: the code is in the development outbox.
+    const outbox = await page.context().newPage();
+    await outbox.goto('/outbox');
+    const text = (await outbox.locator('article.email pre').first().textContent()) ?? '';
+    const code = /is ([A-Z0-9]{6})\./.exec(text)?.[1];
+    assert.ok(code, `a code in the outbox, got ${text}`);
+    await page.fill('#code', code);
+    await page.click('button[type=submit]');
+    await page.locator('#orders').waitFor();
+    assert.match((await page.locator('header').textContent()) ?? '', /ada@example\.com/);
+    assert.match((await page.locator('#orders').textContent()) ?? '', /Desktop App.*39\.00 USD/);
+
+    // The invoice link leads to the PDF.
+    const invoice = await page.locator('#orders a', { hasText: 'Invoice' }).getAttribute('href');
+    const pdf = await page.request.get(invoice!);
+    assert.equal(pdf.status(), 200);
+    assert.equal(pdf.headers()['content-type'], 'application/pdf');
+
+    // The license key: copied with one click; its activation deactivated by the customer.
+    assert.equal(await page.locator('.license-key input[readonly]').inputValue(), key.key);
+    await page.click('.license-key .copy');
+    assert.equal(await page.locator('.license-key .copy').textContent(), 'Copied');
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), key.key);
+    assert.match((await page.locator('.license-key').textContent()) ?? '', /Work laptop/);
+    await page.click('.license-key form button');
+    await page.locator('#orders').waitFor();
+    assert.doesNotMatch((await page.locator('.license-key').textContent()) ?? '', /Work laptop/);
+    const active = await floe.db.selectFrom('license_key_activations').select('deleted_at').where('id', '=', activation.id).executeTakeFirstOrThrow();
+    assert.ok(active.deleted_at);
+
+    // The download link serves the file.
+    const download = await page.locator('#downloads a', { hasText: 'manual.pdf' }).getAttribute('href');
+    const file = await page.request.get(download!);
+    assert.equal(file.status(), 200);
+    assert.deepEqual(Buffer.from(await file.body()), bytesOf(2048));
+    assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 390);
+    assert.equal(bought.order.customer_id, key.customerId);
+
+    // A wrong code is refused on the page.
+    await page.click('text=Sign out');
+    await page.fill('#email', 'ada@example.com');
+    await page.click('button[type=submit]');
+    await page.fill('#code', 'WRONG1');
+    await page.click('button[type=submit]');
+    assert.match((await page.locator('[role=alert]').textContent()) ?? '', /invalid or has expired/);
+  });
+
+  test('a customer session link signs in; a subscription is canceled, resumed and moved to another plan', async () => {
+    const { merchant, monthly, yearly } = await shop();
+    const bought = await purchase(floe, merchant.sdk, monthly.prices[0]!.id, 'bob@example.com');
+    const session = await merchant.sdk.customerSessions.create({ customerId: bought.customerId });
+    const page = await phonePage();
+    await page.goto(session.customerPortalUrl);
+    // The token left the URL for an HttpOnly cookie.
+    assert.doesNotMatch(page.url(), /customer_session_token/);
+    const subscription = page.locator('article.subscription');
+    assert.match((await subscription.textContent()) ?? '', /Sync Monthly.*Renews/);
+
+    await subscription.locator('button', { hasText: 'Cancel subscription' }).click();
+    await page.locator('#subscriptions').waitFor();
+    assert.match((await page.locator('article.subscription .status').textContent()) ?? '', /^Ends /);
+    await page.locator('article.subscription button', { hasText: 'Resume subscription' }).click();
+    await page.locator('#subscriptions').waitFor();
+    assert.match((await page.locator('article.subscription .status').textContent()) ?? '', /^Renews /);
+
+    await page.locator('article.subscription select').selectOption(yearly.prices[0]!.id);
+    await page.locator('article.subscription button', { hasText: 'Change plan' }).click();
+    await page.locator('#subscriptions').waitFor();
+    assert.match((await page.locator('article.subscription').textContent()) ?? '', /Sync Yearly.*50\.00 USD \/ year/);
+    const row = await floe.db.selectFrom('subscriptions').select(['price_id', 'cancel_at_period_end']).where('id', '=', bought.order.subscription_id!).executeTakeFirstOrThrow();
+    assert.equal(row.price_id, yearly.prices[0]!.id);
+    assert.equal(row.cancel_at_period_end, false);
+
+    // Another organization's portal does not know this customer.
+    const other = await shop();
+    await page.goto(`/${other.slug}/portal`);
+    assert.equal(await page.locator('#email').count(), 1);
+  });
+});
