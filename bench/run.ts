@@ -13,9 +13,10 @@ import { organizationCase } from './cases/organizations.js';
 import { productCase } from './cases/products.js';
 import { purchaseCase } from './cases/purchases.js';
 import { webhookCase } from './cases/webhooks.js';
+import { licenseKeyCase } from './cases/license-keys.js';
 import type { Baseline, BenchCase, CaseResult } from './cases/types.js';
 
-const CASES: BenchCase[] = [organizationCase, productCase, purchaseCase, webhookCase];
+const CASES: BenchCase[] = [organizationCase, productCase, purchaseCase, webhookCase, licenseKeyCase];
 
 const only = process.argv.slice(2);
 const cases = only.length > 0 ? CASES.filter((benchCase) => only.includes(benchCase.name)) : CASES;

@@ -77,7 +77,7 @@ describe('customer portal pages', { skip }, () => {
     // The license key: copied with one click; its activation deactivated by the customer.
     assert.equal(await page.locator('.license-key input[readonly]').inputValue(), key.key);
     await page.click('.license-key .copy');
-    assert.equal(await page.locator('.license-key .copy').textContent(), 'Copied');
+    await page.locator('.license-key .copy', { hasText: 'Copied' }).waitFor();
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), key.key);
     assert.match((await page.locator('.license-key').textContent()) ?? '', /Work laptop/);
     await page.click('.license-key form button');

@@ -50,9 +50,10 @@ test('a crash mid-burst leaves one order per succeeded checkout and none without
     if (done.length >= 5) break;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+  const exited = new Promise((resolve) => serve.once('exit', resolve));
   serve.kill('SIGKILL');
   await burst;
-  await new Promise((resolve) => serve.once('exit', resolve));
+  await exited;
 
   const invariants = async () => {
     const rows = await floe.db
