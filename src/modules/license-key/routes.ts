@@ -51,6 +51,7 @@ export function licenseKeyRoutes(app: App, { db }: Context): void {
 
 export function customerLicenseKeyRoutes(app: App, { db }: Context): void {
   const tags = ['customer_portal'];
+  const validations = service.createValidationBatcher(db);
   app.get('/v1/customer-portal/license-keys/', {
     schema: { tags, summary: 'List License Keys', operationId: 'customer_portal:license_keys:list', querystring: CustomerLicenseKeyListQuery, response: { 200: ListResource(LicenseKeyRead) } },
     config: { auth: { subjects: CUSTOMER, scopes: readScopes('customer_portal') } },
@@ -66,7 +67,7 @@ export function customerLicenseKeyRoutes(app: App, { db }: Context): void {
   // Public: the key itself is the credential, as Polar's.
   app.post('/v1/customer-portal/license-keys/validate', {
     schema: { tags, summary: 'Validate License Key', operationId: 'customer_portal:license_keys:validate', body: LicenseKeyValidate, response: { 200: ValidatedLicenseKey } },
-    handler: (request) => service.validateLicenseKey(db, request.body),
+    handler: (request) => service.validateLicenseKey(db, validations, request.body),
   });
 
   app.post('/v1/customer-portal/license-keys/activate', {

@@ -11,6 +11,8 @@ import type { Queryable, Transaction } from '../../kit/db.js';
 import { BadRequest, NotPermitted, ResourceNotFound, Unauthorized } from '../../kit/errors.js';
 import { newId } from '../../kit/ids.js';
 import { toPage } from '../../kit/pagination.js';
+import { createBatcher } from '../../kit/batch.js';
+import { LruCache } from '../../kit/cache.js';
 import { displayKeyOf, presentActivation, presentLicenseKey } from './presenter.js';
 import * as repository from './repository.js';
 import type { LoadedLicenseKey } from './repository.js';
@@ -176,7 +178,56 @@ async function explainRefusal(db: Queryable, input: LicenseKeyValidate, now: Dat
   throw new ResourceNotFound('License key changed during validation; try again.');
 }
 
-export async function validateLicenseKey(db: Queryable, input: LicenseKeyValidate) {
+/** What never changes about a key: its benefit and customer (keys are random and never reused). */
+const keyOwners = new LruCache<{ benefitId: string; customerId: string }>(100_000);
+const ownerKey = (organizationId: string, key: string) => `${organizationId}:${key}`;
+
+function ownersMatch(input: LicenseKeyValidate): boolean | undefined {
+  if (!input.benefit_id && !input.customer_id) return true;
+  const owners = keyOwners.get(ownerKey(input.organization_id, input.key));
+  if (!owners) return undefined;
+  return (!input.benefit_id || input.benefit_id === owners.benefitId) && (!input.customer_id || input.customer_id === owners.customerId);
+}
+
+/**
+ * Plain validations (the common, hot case) go through a group commit: concurrent ones share one
+ * statement, each counted and answered with its own number once it is committed.
+ */
+export function createValidationBatcher(db: Queryable) {
+  return createBatcher<LicenseKeyValidate, LoadedLicenseKey>(async (inputs) => {
+    const now = clock.now();
+    const groups = new Map<string, { organizationId: string; key: string; count: number }>();
+    for (const input of inputs) {
+      const id = ownerKey(input.organization_id, input.key);
+      const group = groups.get(id) ?? { organizationId: input.organization_id, key: input.key, count: 0 };
+      group.count += 1;
+      groups.set(id, group);
+    }
+    const counted = new Map((await repository.recordValidations(db, [...groups.values()], now)).map((row) => [ownerKey(row.organization_id, row.key), row]));
+    const seen = new Map<string, number>();
+    return Promise.all(
+      inputs.map(async (input) => {
+        const id = ownerKey(input.organization_id, input.key);
+        const row = counted.get(id);
+        if (!row) return explainRefusal(db, input, now).catch((error: Error) => error);
+        keyOwners.set(id, { benefitId: row.benefit_id, customerId: row.customer_id });
+        // Each request reports its own validation: the count before the batch plus its place in it.
+        const index = seen.get(id) ?? 0;
+        seen.set(id, index + 1);
+        return { ...row, validations: row.validations - groups.get(id)!.count + index + 1 };
+      }),
+    );
+  });
+}
+
+export type ValidationBatcher = ReturnType<typeof createValidationBatcher>;
+
+export async function validateLicenseKey(db: Queryable, batcher: ValidationBatcher, input: LicenseKeyValidate) {
+  if (!input.activation_id && !input.increment_usage) {
+    const owners = ownersMatch(input);
+    if (owners === true) return { ...presentLicenseKey(await batcher.submit(input)), activation: null };
+    if (owners === false) return explainRefusal(db, input, clock.now());
+  }
   const now = clock.now();
   const validated = await repository.validateAndRecord(db, {
     organizationId: input.organization_id,
@@ -189,6 +240,7 @@ export async function validateLicenseKey(db: Queryable, input: LicenseKeyValidat
     now,
   });
   if (!validated) return explainRefusal(db, input, now);
+  keyOwners.set(ownerKey(validated.organization_id, validated.key), { benefitId: validated.benefit_id, customerId: validated.customer_id });
   return { ...presentLicenseKey(validated), activation: validated.activation ? presentActivation(validated.activation) : null };
 }
 
