@@ -10,11 +10,18 @@ import { bytesOf, uploadFile } from '../file/upload.js';
 
 /** A stand-in for Discord's REST API: records what Floe's Discord client asks of it. */
 const discordCalls: { method: string; url: string; authorization: string | undefined; body: string }[] = [];
+/** How many of the next calls fail with a 502 (a third party having a bad moment). */
+let failingCalls = 0;
 const discord = createServer((request: IncomingMessage, response) => {
   let body = '';
   request.on('data', (chunk) => (body += chunk));
   request.on('end', () => {
     discordCalls.push({ method: request.method!, url: request.url!, authorization: request.headers.authorization, body });
+    if (failingCalls > 0) {
+      failingCalls -= 1;
+      response.writeHead(502).end();
+      return;
+    }
     response.writeHead(204).end();
   });
 });
@@ -255,5 +262,36 @@ describe('Discord and GitHub grants', () => {
     await sdk.subscriptions.revoke({ id: ada.order.subscription_id! });
     await jobsDone(configured);
     assert.deepEqual(discordCalls.at(-1) && [discordCalls.at(-1)!.method, discordCalls.at(-1)!.url], ['DELETE', '/api/v10/guilds/1234/members/777/roles/42']);
+  });
+
+  test('a GitHub repository benefit invites the linked account as a collaborator; a failing API is retried and recorded', async () => {
+    const configured = await startTestApp({ FLOE_GITHUB_TOKEN: 'gh-secret', FLOE_GITHUB_API_URL: `http://127.0.0.1:${discordPort}/github`, FLOE_WEBHOOK_RETRY_BASE_MS: '50' });
+    const configuredWorker = configured.startWorker();
+    after(() => configuredWorker.stop());
+    const { merchant, book } = await shop(configured);
+    const { organizationId, sdk } = merchant;
+    const repository = await sdk.benefits.create({ type: 'github_repository', description: 'Source access', organizationId, properties: { repositoryOwner: 'acme', repositoryName: 'engine', permission: 'pull' } });
+    await sdk.products.updateBenefits({ id: book.id, productBenefitsUpdate: { benefits: [repository.id] } });
+    const ada = await purchase(configured, sdk, book.prices[0]!.id, 'dev@example.com');
+    await configured.db
+      .updateTable('customers')
+      .set({ oauth_accounts: JSON.stringify({ 'github:555': { account_id: '555', account_username: 'ada-dev', access_token: 'gho_x' } }) })
+      .where('id', '=', ada.customerId)
+      .execute();
+    const portal = configured.sdk(ada.customerSessionToken).customerPortal;
+    const grant = (await portal.benefitGrants.list({ typeFilter: 'github_repository' })).result.items[0]!;
+    const before = discordCalls.length;
+    failingCalls = 1;
+    await portal.benefitGrants.update({ id: grant.id, customerBenefitGrantUpdate: { benefitType: 'github_repository', properties: { accountId: '555' } } });
+    // The first attempt fails: the grant says why, and the job is retried.
+    await until(async () => (await configured.db.selectFrom('benefit_grants').select('error').where('id', '=', grant.id).executeTakeFirstOrThrow()).error !== null);
+    const failed = await configured.db.selectFrom('benefit_grants').select(['error', 'granted_at']).where('id', '=', grant.id).executeTakeFirstOrThrow();
+    assert.equal(failed.granted_at, null);
+    assert.match(String((failed.error as { message: string }).message), /answered 502/);
+    await until(async () => (await portal.benefitGrants.get({ id: grant.id })).isGranted);
+    assert.equal((await configured.db.selectFrom('benefit_grants').select('error').where('id', '=', grant.id).executeTakeFirstOrThrow()).error, null);
+    const call = discordCalls[before + 1]!;
+    assert.deepEqual([call.method, call.url, call.authorization], ['PUT', '/github/repos/acme/engine/collaborators/ada-dev', 'Bearer gh-secret']);
+    assert.deepEqual(JSON.parse(call.body), { permission: 'pull' });
   });
 });
