@@ -1,32 +1,15 @@
 // A purchase on the hosted checkout page, in headless Chromium at a phone's size.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { after, describe, test } from 'node:test';
 import { startTestApp } from '../helpers/app.js';
-
-// Debian's Chromium (`apt-get install -y chromium`; CI installs it). Without it these tests are
-// reported as skipped, never passed.
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip = existsSync(executablePath) ? false : `no Chromium at ${executablePath}`;
+import { skipWithoutChromium, useBrowser } from '../helpers/browser.js';
 
 const floe = await startTestApp();
 const worker = floe.startWorker();
-let browser: Browser;
-before(async () => {
-  if (!skip) browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
-});
-after(async () => {
-  await browser?.close();
-  await worker.stop();
-});
+after(() => worker.stop());
+const { phonePage } = useBrowser();
 
-async function phonePage() {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
-  return context.newPage();
-}
-
-describe('hosted checkout page', { skip }, () => {
+describe('hosted checkout page', { skip: skipWithoutChromium }, () => {
   test('a customer buys a product by filling the form and clicking Pay', async () => {
     const { sdk, organizationId } = await floe.createMerchant();
     const product = await sdk.products.create({ name: 'Field Guide', description: 'A guide to the field.', organizationId, prices: [{ type: 'one_time', amountType: 'fixed', priceAmount: 2500, priceCurrency: 'usd' }] });

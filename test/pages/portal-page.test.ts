@@ -2,32 +2,17 @@
 // and by a customer session link; orders and invoices, license keys (copy, deactivate), downloads,
 // and a subscription canceled, resumed and moved to another plan by clicking.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { after, describe, test } from 'node:test';
 import { startTestApp } from '../helpers/app.js';
+import { skipWithoutChromium, useBrowser } from '../helpers/browser.js';
 import { jobsDone, purchase } from '../helpers/purchase.js';
 import { bytesOf, uploadFile } from '../modules/file/upload.js';
 
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip = existsSync(executablePath) ? false : `no Chromium at ${executablePath}`;
-
 const floe = await startTestApp();
 const worker = floe.startWorker();
-let browser: Browser;
-before(async () => {
-  if (!skip) browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
-});
-after(async () => {
-  await browser?.close();
-  await worker.stop();
-});
-
-async function phonePage() {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, baseURL: floe.baseUrl });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: floe.baseUrl });
-  return context.newPage();
-}
+after(() => worker.stop());
+const browser = useBrowser(floe.baseUrl);
+const phonePage = () => browser.phonePage({ clipboard: true });
 
 async function shop() {
   const merchant = await floe.createMerchant();
@@ -43,7 +28,7 @@ async function shop() {
   return { merchant, app, monthly, yearly, slug };
 }
 
-describe('customer portal pages', { skip }, () => {
+describe('customer portal pages', { skip: skipWithoutChromium }, () => {
   test('sign in with an e-mailed code; orders, invoice, license key (copy, deactivate) and download', async () => {
     const { merchant, app, slug } = await shop();
     const bought = await purchase(floe, merchant.sdk, app.prices[0]!.id, 'ada@example.com');

@@ -1,6 +1,7 @@
 import type { Config } from '../../config.js';
 import type { BenefitRow } from '../../db/schema/catalog.js';
 import { presentCustomer } from '../customer/presenter.js';
+import { presentBenefitPublic } from '../product/presenter.js';
 import { INTEGRATIONS } from './integrations.js';
 import type { LoadedGrant } from './repository.js';
 import type { Benefit } from './schemas.js';
@@ -67,16 +68,5 @@ function subscriberProperties(benefit: BenefitLike): Record<string, unknown> {
 
 /** A benefit as its holders see it, with its organization (Polar's `Benefit…Subscriber`). */
 export function presentBenefitSubscriber<O>(benefit: BenefitLike, organization: O) {
-  return {
-    created_at: benefit.created_at,
-    modified_at: benefit.modified_at,
-    id: benefit.id,
-    type: benefit.type,
-    description: benefit.description,
-    selectable: benefit.selectable,
-    deletable: benefit.deletable,
-    organization_id: benefit.organization_id,
-    organization,
-    properties: subscriberProperties(benefit),
-  };
+  return { ...presentBenefitPublic(benefit), organization, properties: subscriberProperties(benefit) };
 }

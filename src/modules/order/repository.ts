@@ -5,7 +5,7 @@ import { isVisibleRecord, type CustomerSubject, type MerchantSubject } from '../
 import type { Queryable } from '../../kit/db.js';
 import { paginate, type PageRequest } from '../../kit/pagination.js';
 import type { SortCriterion } from '../../kit/sorting.js';
-import { escapeLike } from '../product/repository.js';
+import { productOrOrganizationMatches } from '../product/repository.js';
 
 export type OrderSortField = 'created_at' | 'amount' | 'customer' | 'product' | 'discount' | 'subscription' | 'organization';
 
@@ -40,11 +40,7 @@ export function findVisibleById(db: Queryable, subject: Viewer, id: string): Pro
 export function listVisible(db: Queryable, subject: Viewer, filters: OrderFilters, sorting: SortCriterion<OrderSortField>[], page: PageRequest) {
   let query = db.selectFrom('orders').selectAll('orders').where(isVisibleRecord(subject, 'orders'));
   if (filters.subscriptionId) query = query.where('orders.subscription_id', 'in', filters.subscriptionId);
-  if (filters.query) {
-    const pattern = `%${escapeLike(filters.query)}%`;
-    query = query.where(sql<boolean>`(EXISTS (SELECT 1 FROM products p WHERE p.id = orders.product_id AND p.name ILIKE ${pattern})
-      OR EXISTS (SELECT 1 FROM organizations o WHERE o.id = orders.organization_id AND o.slug ILIKE ${pattern}))`);
-  }
+  if (filters.query) query = query.where(productOrOrganizationMatches('orders', filters.query));
   if (filters.organizationId) query = query.where('orders.organization_id', 'in', filters.organizationId);
   if (filters.productId) query = query.where('orders.product_id', 'in', filters.productId);
   if (filters.discountId) query = query.where('orders.discount_id', 'in', filters.discountId);

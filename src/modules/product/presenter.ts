@@ -34,7 +34,7 @@ export function presentPrice(price: PriceLike): ProductPrice {
   return { ...base, amount_type: 'free' } as ProductPrice;
 }
 
-export function presentBenefitPublic(benefit: JsonBenefit) {
+export function presentBenefitPublic(benefit: Omit<JsonBenefit, 'created_at' | 'modified_at' | 'deleted_at'> & { created_at: Date | string; modified_at: Date | string | null }) {
   return {
     created_at: benefit.created_at,
     modified_at: benefit.modified_at,

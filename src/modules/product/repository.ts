@@ -121,6 +121,13 @@ export function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (character) => `\\${character}`);
 }
 
+/** The customer portal's search of orders and subscriptions: the product's name or the organization's slug. */
+export function productOrOrganizationMatches(table: 'orders' | 'subscriptions', search: string) {
+  const pattern = `%${escapeLike(search)}%`;
+  return sql<boolean>`(EXISTS (SELECT 1 FROM products p WHERE p.id = ${sql.ref(`${table}.product_id`)} AND p.name ILIKE ${pattern})
+    OR EXISTS (SELECT 1 FROM organizations o WHERE o.id = ${sql.ref(`${table}.organization_id`)} AND o.slug ILIKE ${pattern}))`;
+}
+
 export async function insertProduct(trx: Transaction, values: Insertable<Tables['products']>): Promise<void> {
   await trx.insertInto('products').values(values).execute();
 }

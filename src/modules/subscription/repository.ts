@@ -6,7 +6,7 @@ import { isVisibleRecord, type CustomerSubject, type MerchantSubject } from '../
 import type { Queryable, Transaction } from '../../kit/db.js';
 import { paginate, type PageRequest } from '../../kit/pagination.js';
 import type { SortCriterion } from '../../kit/sorting.js';
-import { escapeLike } from '../product/repository.js';
+import { productOrOrganizationMatches } from '../product/repository.js';
 import type { SubscriptionSortField } from './schemas.js';
 
 export const ACTIVE_STATUSES = ['trialing', 'active'] as const;
@@ -68,11 +68,7 @@ function filtered(db: Queryable, subject: Viewer, filters: SubscriptionFilters) 
   if (filters.customerId) query = query.where('customer_id', 'in', filters.customerId);
   if (filters.discountId) query = query.where('discount_id', 'in', filters.discountId);
   if (filters.active !== undefined) query = query.where('status', 'in', filters.active ? [...ACTIVE_STATUSES] : [...REVOKED_STATUSES]);
-  if (filters.query) {
-    const pattern = `%${escapeLike(filters.query)}%`;
-    query = query.where(sql<boolean>`(EXISTS (SELECT 1 FROM products p WHERE p.id = subscriptions.product_id AND p.name ILIKE ${pattern})
-      OR EXISTS (SELECT 1 FROM organizations o WHERE o.id = subscriptions.organization_id AND o.slug ILIKE ${pattern}))`);
-  }
+  if (filters.query) query = query.where(productOrOrganizationMatches('subscriptions', filters.query));
   return query;
 }
 
