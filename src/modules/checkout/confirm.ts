@@ -19,6 +19,7 @@ import { recordEvent } from '../../kit/events.js';
 import { newId } from '../../kit/ids.js';
 import { enqueueJob } from '../../kit/jobs.js';
 import { GRANT_JOBS } from '../benefit/grants.js';
+import { validateCustomFieldData } from '../custom-field/service.js';
 import type { PaymentProcessor } from '../../payments/processor.js';
 import { upsertCustomerByEmail, findCustomer } from '../customer/service.js';
 import { createCustomerSessionToken } from '../customer-session/token.js';
@@ -68,12 +69,7 @@ export async function confirmCheckout(
   for (const field of required) {
     if (checkout[field] === null || checkout[field] === undefined) issues.add(['body', field], 'Field is required.', null, 'missing');
   }
-  for (const attached of product.attached_custom_fields) {
-    const value = checkout.custom_field_data[attached.custom_field.slug];
-    if (attached.required && (value === undefined || value === null || value === '' || value === false)) {
-      issues.add(['body', 'custom_field_data', attached.custom_field.slug], 'Field is required.', null, 'missing');
-    }
-  }
+  const customFieldData = validateCustomFieldData(product.attached_custom_fields, checkout.custom_field_data, issues, { enforceRequired: true });
   if (flags.is_payment_required && !confirmationTokenId) issues.add(['body', 'confirmation_token_id'], 'Confirmation token is required.', null, 'missing');
   issues.throwIfAny();
 
@@ -104,6 +100,7 @@ export async function confirmCheckout(
   const confirmed = await repository.update(trx, checkout.id, {
     status: 'confirmed',
     customer_id: customer.id,
+    custom_field_data: JSON.stringify(customFieldData),
     payment_processor_metadata: JSON.stringify({ customer_id: customer.id, ...paymentMetadata }),
     modified_at: clock.now(),
   });

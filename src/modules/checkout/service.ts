@@ -18,6 +18,7 @@ import { recordEvent } from '../../kit/events.js';
 import { newId } from '../../kit/ids.js';
 import { toPage } from '../../kit/pagination.js';
 import { parseSorting } from '../../kit/sorting.js';
+import { validateCustomFieldData } from '../custom-field/service.js';
 import { findCustomer } from '../customer/service.js';
 import { findApplicableDiscount, findDiscount } from '../discount/service.js';
 import type { PresentedOrganization } from '../organization/repository.js';
@@ -110,6 +111,10 @@ export async function createCheckout(trx: Transaction, config: Config, subject: 
   }
   const customer = input.customer_id ? await findCustomer(trx, input.customer_id) : undefined;
   if (input.customer_id && (!customer || customer.organization_id !== organizationId || customer.deleted_at)) issues.add(['body', 'customer_id'], 'Customer does not exist.', input.customer_id);
+  // Answers are typed and bounded now; required ones are asked for at confirmation (the customer
+  // gives them on the checkout page).
+  const product = await findProduct(trx, price.product_id);
+  const customFieldData = input.custom_field_data ? validateCustomFieldData(product?.attached_custom_fields ?? [], input.custom_field_data, issues, { enforceRequired: false }) : {};
   issues.throwIfAny();
   return openCheckout(trx, config, {
     organization_id: organizationId,
@@ -126,7 +131,7 @@ export async function createCheckout(trx: Transaction, config: Config, subject: 
     customer_ip_address: input.customer_ip_address ?? null,
     customer_billing_address: JSON.stringify(input.customer_billing_address ?? customer?.billing_address ?? null),
     customer_tax_id: input.customer_tax_id ?? null,
-    custom_field_data: JSON.stringify(input.custom_field_data ?? {}),
+    custom_field_data: JSON.stringify(customFieldData),
     metadata: JSON.stringify(input.metadata ?? {}),
     customer_metadata: JSON.stringify(input.customer_metadata ?? {}),
     success_url: input.success_url ?? null,
@@ -262,6 +267,11 @@ export async function applyUpdate(trx: Transaction, config: Config, checkout: Ch
   }
   if (input.discount_id !== undefined) discountId = input.discount_id;
   if (discountId && price.amount_type !== 'fixed') discountId = null;
+  let customFieldData: Record<string, unknown> | undefined;
+  if (input.custom_field_data && Object.keys(input.custom_field_data).length > 0) {
+    const product = await findProduct(trx, price.product_id);
+    customFieldData = validateCustomFieldData(product?.attached_custom_fields ?? [], input.custom_field_data, issues, { enforceRequired: false });
+  }
   issues.throwIfAny();
   const updated = await repository.update(trx, checkout.id, {
     modified_at: clock.now(),
@@ -274,7 +284,7 @@ export async function applyUpdate(trx: Transaction, config: Config, checkout: Ch
     ...(input.customer_email !== undefined ? { customer_email: input.customer_email } : {}),
     ...(input.customer_billing_address !== undefined ? { customer_billing_address: JSON.stringify(input.customer_billing_address) } : {}),
     ...(input.customer_tax_id !== undefined ? { customer_tax_id: input.customer_tax_id } : {}),
-    ...(input.custom_field_data ? { custom_field_data: JSON.stringify(input.custom_field_data) } : {}),
+    ...(customFieldData ? { custom_field_data: JSON.stringify(customFieldData) } : {}),
     ...(input.metadata ? { metadata: JSON.stringify(input.metadata) } : {}),
     ...(input.customer_metadata ? { customer_metadata: JSON.stringify(input.customer_metadata) } : {}),
     ...(input.allow_discount_codes !== undefined && input.allow_discount_codes !== null ? { allow_discount_codes: input.allow_discount_codes } : {}),

@@ -176,6 +176,59 @@ describe('confirming', () => {
     assert.ok(redemptions.length >= 5);
   });
 
+  test('custom field answers are typed and bounded when given, and required ones are asked for at confirmation', async () => {
+    const merchant = await floe.createMerchant();
+    const { sdk, organizationId } = merchant;
+    const company = await sdk.customFields.create({ type: 'text', slug: 'company', name: 'Company', organizationId, properties: { minLength: 2, maxLength: 20 } });
+    const seats = await sdk.customFields.create({ type: 'number', slug: 'seats', name: 'Seats', organizationId, properties: { ge: 1, le: 50 } });
+    const start = await sdk.customFields.create({ type: 'date', slug: 'start', name: 'Start', organizationId, properties: {} });
+    const terms = await sdk.customFields.create({ type: 'checkbox', slug: 'terms', name: 'Terms', organizationId, properties: {} });
+    const size = await sdk.customFields.create({ type: 'select', slug: 'size', name: 'Size', organizationId, properties: { options: [{ value: 's', label: 'Small' }, { value: 'l', label: 'Large' }] } });
+    const product = await sdk.products.create({
+      name: 'Workshop',
+      organizationId,
+      prices: [{ type: 'one_time', amountType: 'fixed', priceAmount: 5000, priceCurrency: 'usd' }],
+      attachedCustomFields: [
+        { customFieldId: company.id, required: true },
+        { customFieldId: seats.id, required: false },
+        { customFieldId: start.id, required: false },
+        { customFieldId: terms.id, required: true },
+        { customFieldId: size.id, required: false },
+      ],
+    });
+    // The SDK sends `custom_field_data` as an empty object whatever it is given (its schema has no
+    // properties), so answers go over plain HTTP, as the hosted checkout page sends them.
+    const call = async (method: string, path: string, body: object, token?: string) => {
+      const response = await fetch(`${floe.baseUrl}${path}`, { method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+      return { status: response.status, body: (await response.json()) as { detail?: { loc: string[]; msg: string }[]; custom_field_data?: unknown; client_secret?: string } };
+    };
+    const issuesOf = (answer: Awaited<ReturnType<typeof call>>) => answer.body.detail?.map((issue) => [issue.loc.join('.'), issue.msg]);
+    const priceId = product.prices[0]!.id;
+    const bad = await call('POST', '/v1/checkouts/custom/', { product_price_id: priceId, custom_field_data: { company: 'A', seats: 2.5, start: 'soon', size: 'xl', unknown: 1 } }, merchant.token);
+    assert.equal(bad.status, 422);
+    assert.deepEqual(issuesOf(bad), [
+      ['body.custom_field_data.company', 'String should have at least 2 characters'],
+      ['body.custom_field_data.seats', 'Input should be a valid integer'],
+      ['body.custom_field_data.start', 'Input should be a valid datetime'],
+      ['body.custom_field_data.size', "Input should be 's' or 'l'"],
+    ]);
+    const created = await call('POST', '/v1/checkouts/custom/', { product_price_id: priceId, custom_field_data: { seats: '3', start: '2025-03-01', unknown: 1 } }, merchant.token);
+    assert.equal(created.status, 201);
+    assert.deepEqual(created.body.custom_field_data, { company: null, seats: 3, start: '2025-03-01T00:00:00', terms: false, size: null });
+    const confirm = (body: object) => call('POST', `/v1/checkouts/custom/client/${created.body.client_secret}/confirm`, { customer_email: 'fields@example.com', customer_name: 'Ada', customer_billing_address: { country: 'FR' }, confirmation_token_id: 'tok_visa', ...body });
+    const missing = await confirm({});
+    assert.equal(missing.status, 422);
+    // Unanswered, the checkbox was stored unchecked: a required one must be checked.
+    assert.deepEqual(issuesOf(missing), [['body.custom_field_data.company', 'Field required'], ['body.custom_field_data.terms', 'Input should be True']]);
+    assert.deepEqual(issuesOf(await confirm({ custom_field_data: { company: 'Acme', terms: 'off', seats: 99 } })), [['body.custom_field_data.seats', 'Input should be less than or equal to 50']]);
+    assert.deepEqual(issuesOf(await confirm({ custom_field_data: { company: 'Acme', terms: 'off' } })), [['body.custom_field_data.terms', 'Input should be True']]);
+    const confirmed = await confirm({ custom_field_data: { company: 'Acme', terms: true, size: 'l' } });
+    assert.equal(confirmed.status, 200);
+    assert.deepEqual(confirmed.body.custom_field_data, { company: 'Acme', seats: null, start: null, terms: true, size: 'l' });
+    await until(async () => (await ordersOf(organizationId)).length === 1);
+    assert.deepEqual((await ordersOf(organizationId))[0]!.custom_field_data, { company: 'Acme', seats: null, start: null, terms: true, size: 'l' });
+  });
+
   test('an open checkout past its time is expired, and can no longer be confirmed', async () => {
     const { sdk, organizationId } = await floe.createMerchant();
     const product = await oneTime(sdk, organizationId);
