@@ -55,8 +55,19 @@ function html(reply: FastifyReply, title: string, body: string, status = 200) {
 
 type Organization = NonNullable<Awaited<ReturnType<typeof findBySlug>>>;
 
+/**
+ * The outbox shows sign-in codes, so it exists only for local development: no mail server, and
+ * Floe's public URL on this machine. A deployment (a public FLOE_BASE_URL) without a mail server
+ * has its codes in the log only.
+ */
+function outboxEnabled(context: Context): boolean {
+  const host = new URL(context.config.baseUrl).hostname;
+  return !context.config.smtpUrl && (host === 'localhost' || host === '[::1]' || /^127\./.test(host));
+}
+
 export function portalPages(app: App, context: Context): void {
   const { db, config, authenticator } = context;
+  const outbox = outboxEnabled(context);
 
   async function organizationOf(slug: string): Promise<Organization> {
     const organization = await findBySlug(db, slug);
@@ -73,14 +84,14 @@ export function portalPages(app: App, context: Context): void {
   }
 
   function signInPage(reply: FastifyReply, organization: Organization, message = '', status = 200) {
-    const outbox = config.smtpUrl ? '' : `<p class="muted">No mail server is configured (FLOE_SMTP_URL): codes are written to the log and to the <a href="/outbox">outbox</a>.</p>`;
+    const hint = outbox ? `<p class="muted">No mail server is configured (FLOE_SMTP_URL): codes are written to the log and to the <a href="/outbox">outbox</a>.</p>` : '';
     return html(
       reply,
       `${organization.name}: customer portal`,
       `<section><p class="muted">${escapeHtml(organization.name)}</p><h1>Customer portal</h1>
 ${message ? `<p class="error" role="alert">${escapeHtml(message)}</p>` : ''}
 <form method="post" action="/${escapeHtml(organization.slug)}/portal/request"><label for="email">Email</label>
-<input id="email" name="email" type="email" required autocomplete="email"><button type="submit">Send me a code</button></form>${outbox}</section>`,
+<input id="email" name="email" type="email" required autocomplete="email"><button type="submit">Send me a code</button></form>${hint}</section>`,
       status,
     );
   }
@@ -192,11 +203,11 @@ ${flash ? `<p class="error" role="alert">${escapeHtml(flash)}</p>` : ''}
       const email = String(request.body?.email ?? '').trim();
       if (!/^[^@\s]+@[^@\s]+$/.test(email)) return signInPage(reply, organization, 'Enter a valid email address.', 422);
       await transaction(db, (trx) => requestCode(trx, authenticator, (slug) => portalUrl(config, slug), { email, organization_id: organization.id }));
-      const outbox = config.smtpUrl ? '' : ` <a href="/outbox">Open the outbox</a>.`;
+      const hint = outbox ? ` <a href="/outbox">Open the outbox</a>.` : '';
       return html(
         reply,
         `${organization.name}: customer portal`,
-        `<section><h1>Check your email</h1><p>If ${escapeHtml(email)} is a customer of ${escapeHtml(organization.name)}, a code is on its way.${outbox}</p>
+        `<section><h1>Check your email</h1><p>If ${escapeHtml(email)} is a customer of ${escapeHtml(organization.name)}, a code is on its way.${hint}</p>
 <form method="post" action="/${escapeHtml(organization.slug)}/portal/authenticate"><label for="code">Code</label><input id="code" name="code" required autocomplete="one-time-code" autocapitalize="characters"><button type="submit">Sign in</button></form></section>`,
       );
     });
@@ -261,9 +272,9 @@ ${flash ? `<p class="error" role="alert">${escapeHtml(flash)}</p>` : ''}
       return reply.redirect(url, 303);
     });
 
-    // Development only: the e-mails Floe would have sent, when no mail server is configured.
+    // Development only (see outboxEnabled): the e-mails Floe would have sent.
     pages.get('/outbox', { schema: { hide: true } }, async (_request, reply) => {
-      if (config.smtpUrl) throw new ResourceNotFound();
+      if (!outbox) throw new ResourceNotFound();
       const emails = await db.selectFrom('emails').selectAll().orderBy('created_at', 'desc').limit(50).execute();
       const items = emails
         .map((email) => `<article class="email"><p><strong>${escapeHtml(email.subject)}</strong></p><p class="muted">To ${escapeHtml(email.to_address)} · ${escapeHtml(email.created_at.toISOString())}</p><pre>${escapeHtml(email.body)}</pre></article>`)

@@ -78,4 +78,12 @@ describe('sign-in by e-mail code', () => {
       clock.advance(-31 * 60 * 1000);
     }
   });
+
+  test('the development outbox exists only without a mail server and with Floe on this machine', async () => {
+    assert.equal((await fetch(`${floe.baseUrl}/outbox`)).status, 404);
+    const deployed = await startTestApp({ FLOE_BASE_URL: 'https://shop.example.com' });
+    assert.equal((await fetch(`${deployed.baseUrl}/outbox`)).status, 404);
+    const local = await startTestApp();
+    assert.equal((await fetch(`${local.baseUrl}/outbox`)).status, 200);
+  });
 });
