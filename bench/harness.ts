@@ -84,10 +84,17 @@ export interface Measurement {
   non2xx: number;
 }
 
-export async function measure(
-  name: string,
-  options: { url: string; method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; connections?: number; seconds?: number; requests?: autocannon.Request[] },
-): Promise<Measurement> {
+export interface MeasureOptions {
+  url: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  connections?: number;
+  seconds?: number;
+  requests?: autocannon.Request[];
+}
+
+export async function measure(name: string, options: MeasureOptions): Promise<Measurement> {
   const result = await autocannon({
     url: options.url,
     method: options.method ?? 'GET',

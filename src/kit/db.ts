@@ -71,6 +71,19 @@ export function openDatabase(url: string, options: { max?: number } = {}): Datab
   };
 }
 
-export function transaction<T>(db: Database, work: (trx: Transaction) => Promise<T>): Promise<T> {
-  return db.transaction().execute(work);
+const commitCallbacks = new WeakMap<Transaction, Set<() => void>>();
+
+/** Runs `callback` once the transaction has committed (never if it rolls back). */
+export function afterCommit(trx: Transaction, callback: () => void): void {
+  commitCallbacks.get(trx)?.add(callback);
+}
+
+export async function transaction<T>(db: Database, work: (trx: Transaction) => Promise<T>): Promise<T> {
+  const callbacks = new Set<() => void>();
+  const result = await db.transaction().execute((trx) => {
+    commitCallbacks.set(trx, callbacks);
+    return work(trx);
+  });
+  for (const callback of callbacks) callback();
+  return result;
 }

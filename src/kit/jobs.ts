@@ -1,23 +1,26 @@
 // The job queue: every side effect of a change (a payment's success, benefit grants, emails,
 // expiries) is a row in `jobs`, inserted in the transaction of the change, so it happens exactly
-// when the change commits and is never lost. Workers claim due jobs with SKIP LOCKED and a lease:
-// a worker that dies mid-job leaves the lease to run out, and the job runs again. Handlers must
-// therefore be idempotent. Failures are retried with exponential backoff, up to max_attempts.
+// when the change commits and is never lost. Workers claim due jobs with SKIP LOCKED and a short
+// lease, renewed while the job runs: a worker that dies mid-job stops renewing, its lease runs out
+// within seconds, and the job runs again elsewhere. Handlers must therefore be idempotent. Failures are retried with exponential backoff, up to max_attempts.
 import { sql } from 'kysely';
 import type { RunningWorker, BackgroundTask } from '../worker.js';
 import { clock } from './clock.js';
 import type { Context } from './context.js';
-import type { Queryable, Transaction } from './db.js';
+import { afterCommit, type Queryable, type Transaction } from './db.js';
+import { pollLoop, Signal } from './poll.js';
 
 export type JobPayload = Record<string, unknown>;
 export type JobHandler = (context: Context, payload: JobPayload) => Promise<void>;
 
 const handlers = new Map<string, JobHandler>();
 
-/** How long a claimed job is reserved for its worker before another may take it. */
-const LEASE_MS = 60_000;
-/** How often an idle worker looks for due jobs. */
-const IDLE_POLL_MS = 25;
+/** How long a claimed job is reserved for its worker before another may take it... */
+const LEASE_MS = 10_000;
+/** ...unless the worker, still running it, renews the lease this often. */
+const LEASE_RENEWAL_MS = 3_000;
+/** Raised when a transaction that enqueued jobs commits. */
+const jobsEnqueued = new Signal();
 const BATCH = 20;
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_MAX_MS = 3_600_000;
@@ -38,6 +41,7 @@ export async function enqueueJob(
     .insertInto('jobs')
     .values({ name, payload: JSON.stringify(payload), run_at: options.runAt ?? clock.now(), max_attempts: options.maxAttempts ?? 10, created_at: clock.now() })
     .execute();
+  afterCommit(trx, () => jobsEnqueued.raise());
 }
 
 interface ClaimedJob {
@@ -91,37 +95,31 @@ async function runJob(context: Context, job: ClaimedJob): Promise<void> {
   }
 }
 
-/** Runs due jobs until stopped: a batch at a time, polling briefly when there is nothing to do. */
+/** Runs due jobs until stopped, a batch at a time (see kit/poll.ts for the waiting). */
 export const jobRunner: BackgroundTask = {
   name: 'jobs',
   start(context: Context): RunningWorker {
-    let stopped = false;
-    let wake: (() => void) | undefined;
-    const loop = (async () => {
-      while (!stopped) {
-        let jobs: ClaimedJob[] = [];
-        try {
-          jobs = await claimDueJobs(context.db, BATCH);
-          await Promise.all(jobs.map((job) => runJob(context, job)));
-        } catch (error) {
-          // The database is away (a restart, a failover): try again shortly.
-          context.log.warn({ err: error }, 'job runner could not claim jobs');
-        }
-        if (jobs.length === 0 && !stopped) {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            setTimeout(resolve, IDLE_POLL_MS);
-          });
-        }
+    return pollLoop('job runner', context, jobsEnqueued, async () => {
+      const jobs = await claimDueJobs(context.db, BATCH);
+      if (jobs.length === 0) return 0;
+      const running = new Set(jobs.map((job) => job.id));
+      const renewal = setInterval(() => {
+        const ids = [...running];
+        context.db
+          .updateTable('jobs')
+          .set({ locked_until: new Date(clock.now().getTime() + LEASE_MS) })
+          .where('id', 'in', ids)
+          .where('done_at', 'is', null)
+          .execute()
+          .catch((error: unknown) => context.log.warn({ err: error }, 'could not renew job leases'));
+      }, LEASE_RENEWAL_MS);
+      try {
+        await Promise.all(jobs.map((job) => runJob(context, job).finally(() => running.delete(job.id))));
+      } finally {
+        clearInterval(renewal);
       }
-    })();
-    return {
-      async stop() {
-        stopped = true;
-        wake?.();
-        await loop;
-      },
-    };
+      return jobs.length;
+    });
   },
 };
 

@@ -1,5 +1,5 @@
 // The only place the organizations and user_organizations tables are read or written.
-import type { Insertable, Updateable } from 'kysely';
+import { sql, type Insertable, type Updateable } from 'kysely';
 import type { OrganizationsTable, OrganizationRow } from '../../db/schema/organization.js';
 import { isVisibleOrganization, type MerchantSubject } from '../../kit/auth.js';
 import type { Queryable, Transaction } from '../../kit/db.js';
@@ -42,8 +42,13 @@ export function findPresentedById(db: Queryable, id: string): Promise<PresentedO
   return db.selectFrom('organizations').select(PRESENTED_COLUMNS).where('id', '=', id).executeTakeFirst();
 }
 
-export function findVisibleById(db: Queryable, subject: MerchantSubject, id: string): Promise<PresentedOrganization | undefined> {
-  return visible(db, subject).where('id', '=', id).executeTakeFirst();
+const PRESENTED = sql.raw(PRESENTED_COLUMNS.join(', '));
+
+/** The hottest read (every GET of an organization): plain SQL, so no query is built per request. */
+export async function findVisibleById(db: Queryable, subject: MerchantSubject, id: string): Promise<PresentedOrganization | undefined> {
+  const result = await sql<PresentedOrganization>`SELECT ${PRESENTED} FROM organizations
+    WHERE id = ${id} AND deleted_at IS NULL AND blocked_at IS NULL AND ${isVisibleOrganization(subject, 'organizations.id')}`.execute(db);
+  return result.rows[0];
 }
 
 export async function listVisible(

@@ -16,7 +16,9 @@ import { Webhook } from 'standardwebhooks';
 import { Agent, request } from 'undici';
 import { clock } from '../../kit/clock.js';
 import type { Context } from '../../kit/context.js';
-import { transaction, type Database } from '../../kit/db.js';
+import { afterCommit, transaction, type Database } from '../../kit/db.js';
+import { eventsRecorded } from '../../kit/events.js';
+import { pollLoop, Signal } from '../../kit/poll.js';
 import { newId } from '../../kit/ids.js';
 import type { BackgroundTask, RunningWorker } from '../../worker.js';
 import { renderPayload } from './format.js';
@@ -26,7 +28,8 @@ import type { WebhookFormat } from '../../db/schema/webhook.js';
 export const MAX_ATTEMPTS = 10;
 const DISPATCH_BATCH = 500;
 const SEND_BATCH = 200;
-const IDLE_POLL_MS = 20;
+/** Raised when a transaction that made deliveries due commits (dispatch, redelivery). */
+export const deliveriesDue = new Signal();
 /** Bytes of a response body kept with the attempt. */
 const RESPONSE_EXCERPT_BYTES = 2048;
 
@@ -63,6 +66,7 @@ async function dispatchEvents(db: Database): Promise<number> {
           next_attempt_at: now,
         })),
     );
+    if (rows.length > 0) afterCommit(trx, () => deliveriesDue.raise());
     for (let start = 0; start < rows.length; start += 1000) {
       await trx.insertInto('webhook_events').values(rows.slice(start, start + 1000)).onConflict((oc) => oc.columns(['event_id', 'endpoint_id']).doNothing()).execute();
     }
@@ -189,35 +193,6 @@ async function sendDueEvents(context: Context, agent: Agent): Promise<number> {
   return claimed.length;
 }
 
-function loop(name: string, context: Context, step: () => Promise<number>): RunningWorker {
-  let stopped = false;
-  let wake: (() => void) | undefined;
-  const running = (async () => {
-    while (!stopped) {
-      let done = 0;
-      try {
-        done = await step();
-      } catch (error) {
-        context.log.warn({ err: error }, `${name} failed; retrying`);
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-      if (done === 0 && !stopped) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, IDLE_POLL_MS);
-        });
-      }
-    }
-  })();
-  return {
-    async stop() {
-      stopped = true;
-      wake?.();
-      await running;
-    },
-  };
-}
-
 export const webhookDelivery: BackgroundTask = {
   name: 'webhooks',
   start(context: Context): RunningWorker {
@@ -225,8 +200,8 @@ export const webhookDelivery: BackgroundTask = {
       keepAliveTimeout: 10_000,
       ...(context.config.webhooks.allowPrivateUrls ? {} : { connect: { lookup: publicOnlyLookup } }),
     });
-    const dispatcher = loop('webhook dispatch', context, () => dispatchEvents(context.db));
-    const sender = loop('webhook delivery', context, () => sendDueEvents(context, agent));
+    const dispatcher = pollLoop('webhook dispatch', context, eventsRecorded, () => dispatchEvents(context.db));
+    const sender = pollLoop('webhook delivery', context, deliveriesDue, () => sendDueEvents(context, agent));
     let stopping: Promise<void> | undefined;
     return {
       stop() {

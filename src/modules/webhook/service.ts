@@ -4,11 +4,11 @@ import type { Config } from '../../config.js';
 import type { WebhookEndpointRow } from '../../db/schema/webhook.js';
 import { resolveOrganizationForCreate, type MerchantSubject } from '../../kit/auth.js';
 import { clock } from '../../kit/clock.js';
-import type { Queryable, Transaction } from '../../kit/db.js';
+import { afterCommit, type Queryable, type Transaction } from '../../kit/db.js';
 import { ResourceNotFound, ValidationError } from '../../kit/errors.js';
 import { newId } from '../../kit/ids.js';
 import { toPage } from '../../kit/pagination.js';
-import { MAX_ATTEMPTS } from './delivery.js';
+import { deliveriesDue, MAX_ATTEMPTS } from './delivery.js';
 import { presentDelivery, presentEndpoint } from './presenter.js';
 import * as repository from './repository.js';
 import type { WebhookDeliveryListQuery, WebhookEndpointCreate, WebhookEndpointListQuery, WebhookEndpointUpdate } from './schemas.js';
@@ -73,4 +73,5 @@ export async function redeliverEvent(trx: Transaction, subject: MerchantSubject,
   const event = await repository.findVisibleWebhookEvent(trx, subject, id);
   if (!event) throw new ResourceNotFound();
   await repository.scheduleAttempt(trx, event.id, { next_attempt_at: clock.now(), locked_until: null, attempts: Math.max(event.attempts, MAX_ATTEMPTS - 1), modified_at: clock.now() });
+  afterCommit(trx, () => deliveriesDue.raise());
 }
