@@ -3,7 +3,6 @@
 // the same row) and on 1,000 distinct keys in rotation, 50 connections; compared with a bare
 // Fastify route doing one single-row UPDATE.
 import { sql } from 'kysely';
-import { measure } from '../harness.js';
 import type { BenchCase } from './types.js';
 
 const KEYS = 1000;
@@ -16,7 +15,7 @@ async function json(response: Response): Promise<Record<string, unknown>> {
 
 export const licenseKeyCase: BenchCase = {
   name: 'license-keys',
-  async run({ floeUrl, merchant, db }) {
+  async run({ floeUrl, merchant, db, measureAgainst }) {
     const headers = { authorization: `Bearer ${merchant.token}`, 'content-type': 'application/json' };
     const post = (path: string, body: object, auth = true) => fetch(`${floeUrl}${path}`, { method: 'POST', headers: auth ? headers : { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const benefit = await json(await post('/v1/benefits/', { type: 'license_keys', description: 'Bench license', organization_id: merchant.organizationId, properties: { prefix: 'BENCH' } }));
@@ -43,9 +42,9 @@ export const licenseKeyCase: BenchCase = {
 
     const url = `${floeUrl}/v1/customer-portal/license-keys/validate`;
     const jsonHeaders = { 'content-type': 'application/json' };
-    const oneKey = await measure('POST …/license-keys/validate (one key)', { url, method: 'POST', headers: jsonHeaders, body: JSON.stringify({ key: granted.key, organization_id: merchant.organizationId }) });
+    const oneKey = await measureAgainst('update', 'POST …/license-keys/validate (one key)', { url, method: 'POST', headers: jsonHeaders, body: JSON.stringify({ key: granted.key, organization_id: merchant.organizationId }) });
     let next = 0;
-    const rotation = await measure(`POST …/license-keys/validate (${KEYS} keys in rotation)`, {
+    const rotation = await measureAgainst('update', `POST …/license-keys/validate (${KEYS} keys in rotation)`, {
       url,
       method: 'POST',
       headers: jsonHeaders,
@@ -55,8 +54,8 @@ export const licenseKeyCase: BenchCase = {
     const target = '≥ 60% of one-UPDATE baseline, p99 < 15 ms';
     const met = (ratio: number | undefined, m: { p99: number; errors: number; non2xx: number }) => (ratio ?? 0) >= 0.6 && m.p99 < 15 && m.errors + m.non2xx === 0;
     return [
-      { measurement: oneKey, baseline: 'update', target, met, note: `every validation was recorded: ${Number(validations.total)} validations counted in the database after both runs.` },
-      { measurement: rotation, baseline: 'update', target, met },
+      { measurement: oneKey.measurement, baseline: 'update', paired: oneKey, target, met, note: `every validation was recorded: ${Number(validations.total)} validations counted in the database after both runs.` },
+      { measurement: rotation.measurement, baseline: 'update', paired: rotation, target, met },
     ];
   },
 };

@@ -1,7 +1,6 @@
 // GET /v1/products/?organization_id=… on an organization with 1,000 products, a page of 10, each
 // product with two prices, two benefits and a media file.
 import { newId } from '../../src/kit/ids.js';
-import { measure } from '../harness.js';
 import type { BenchCase, BenchEnvironment } from './types.js';
 
 const PRODUCTS = 1000;
@@ -75,8 +74,8 @@ export const productCase: BenchCase = {
   name: 'products',
   async run(environment) {
     await seedCatalog(environment);
-    const { floeUrl, merchant } = environment;
-    const measurement = await measure('GET /v1/products/?organization_id (1,000 products, page of 10)', {
+    const { floeUrl, merchant, measureAgainst } = environment;
+    const { measurement, baseline, ratio } = await measureAgainst('select', 'GET /v1/products/?organization_id (1,000 products, page of 10)', {
       url: `${floeUrl}/v1/products/?organization_id=${merchant.organizationId}`,
       headers: { authorization: `Bearer ${merchant.token}` },
     });
@@ -84,6 +83,7 @@ export const productCase: BenchCase = {
       {
         measurement,
         baseline: 'select',
+        paired: { baseline, ratio },
         target: '≥ 40% of one-query baseline, p99 < 25 ms',
         met: (ratio, result) => (ratio ?? 0) >= 0.4 && result.p99 < 25,
       },
