@@ -49,6 +49,23 @@ async function shop(app: TestApp = floe) {
   return { merchant, file, note, files, license, book, plan, yearly };
 }
 
+/** A Floe with integration settings (pointing at the stand-in API), and its worker. */
+async function configuredFloe(environment: Record<string, string>): Promise<TestApp> {
+  const configured = await startTestApp(environment);
+  const configuredWorker = configured.startWorker();
+  after(() => configuredWorker.stop());
+  return configured;
+}
+
+/** The account a customer links through the platform's OAuth (that flow happens on Discord's or GitHub's site). */
+async function linkAccount(app: TestApp, customerId: string, platform: 'discord' | 'github', account: { account_id: string; account_username: string; access_token: string }) {
+  await app.db
+    .updateTable('customers')
+    .set({ oauth_accounts: JSON.stringify({ [`${platform}:${account.account_id}`]: account }) })
+    .where('id', '=', customerId)
+    .execute();
+}
+
 async function slugOf(merchant: Merchant) {
   return (await merchant.sdk.organizations.get({ id: merchant.organizationId })).slug;
 }
@@ -229,21 +246,14 @@ describe('Discord and GitHub grants', () => {
   });
 
   test('with settings, a linked account is added to the server with the role, and removed on revoke', async () => {
-    const configured = await startTestApp({ FLOE_DISCORD_BOT_TOKEN: 'bot-secret', FLOE_DISCORD_API_URL: `http://127.0.0.1:${discordPort}/api/v10` });
-    const configuredWorker = configured.startWorker();
-    after(() => configuredWorker.stop());
+    const configured = await configuredFloe({ FLOE_DISCORD_BOT_TOKEN: 'bot-secret', FLOE_DISCORD_API_URL: `http://127.0.0.1:${discordPort}/api/v10` });
     const { merchant, plan } = await shop(configured);
     const { organizationId, sdk } = merchant;
     const guildToken = (await import('../../../src/modules/benefit/integrations.js')).signDiscordGuildToken(configured.config, '1234');
     const role = await sdk.benefits.create({ type: 'discord', description: 'Members role', organizationId, properties: { guildToken, roleId: '42' } });
     await sdk.products.updateBenefits({ id: plan.id, productBenefitsUpdate: { benefits: [role.id] } });
     const ada = await purchase(configured, sdk, plan.prices[0]!.id, 'gamer@example.com');
-    // The account a customer links through Discord's OAuth (that flow is Discord's own site).
-    await configured.db
-      .updateTable('customers')
-      .set({ oauth_accounts: JSON.stringify({ 'discord:777': { account_id: '777', account_username: 'ada#1', access_token: 'user-oauth-token' } }) })
-      .where('id', '=', ada.customerId)
-      .execute();
+    await linkAccount(configured, ada.customerId, 'discord', { account_id: '777', account_username: 'ada#1', access_token: 'user-oauth-token' });
     const portal = configured.sdk(ada.customerSessionToken).customerPortal;
     const pending = (await portal.benefitGrants.list({ typeFilter: 'discord' })).result.items[0]!;
     assert.equal(pending.isGranted, false);
@@ -267,19 +277,13 @@ describe('Discord and GitHub grants', () => {
   });
 
   test('a GitHub repository benefit invites the linked account as a collaborator; a failing API is retried and recorded', async () => {
-    const configured = await startTestApp({ FLOE_GITHUB_TOKEN: 'gh-secret', FLOE_GITHUB_API_URL: `http://127.0.0.1:${discordPort}/github`, FLOE_WEBHOOK_RETRY_BASE_MS: '50' });
-    const configuredWorker = configured.startWorker();
-    after(() => configuredWorker.stop());
+    const configured = await configuredFloe({ FLOE_GITHUB_TOKEN: 'gh-secret', FLOE_GITHUB_API_URL: `http://127.0.0.1:${discordPort}/github` });
     const { merchant, book } = await shop(configured);
     const { organizationId, sdk } = merchant;
     const repository = await sdk.benefits.create({ type: 'github_repository', description: 'Source access', organizationId, properties: { repositoryOwner: 'acme', repositoryName: 'engine', permission: 'pull' } });
     await sdk.products.updateBenefits({ id: book.id, productBenefitsUpdate: { benefits: [repository.id] } });
     const ada = await purchase(configured, sdk, book.prices[0]!.id, 'dev@example.com');
-    await configured.db
-      .updateTable('customers')
-      .set({ oauth_accounts: JSON.stringify({ 'github:555': { account_id: '555', account_username: 'ada-dev', access_token: 'gho_x' } }) })
-      .where('id', '=', ada.customerId)
-      .execute();
+    await linkAccount(configured, ada.customerId, 'github', { account_id: '555', account_username: 'ada-dev', access_token: 'gho_x' });
     const portal = configured.sdk(ada.customerSessionToken).customerPortal;
     const grant = (await portal.benefitGrants.list({ typeFilter: 'github_repository' })).result.items[0]!;
     const before = discordCalls.length;
