@@ -127,7 +127,7 @@ ${message ? `<p class="error" role="alert">${escapeHtml(message)}</p>` : ''}
           ? ''
           : canceling
             ? `<form method="post" action="${action}"><input type="hidden" name="action" value="uncancel"><button type="submit">Resume subscription</button></form>`
-            : `<form method="post" action="${action}"><input type="hidden" name="action" value="cancel"><button type="submit">Cancel subscription</button></form>${
+            : `<form method="post" action="${action}"><input type="hidden" name="action" value="cancel"><button type="submit" class="secondary">Cancel subscription</button></form>${
                 otherPlans.length
                   ? `<form method="post" action="${action}"><input type="hidden" name="action" value="change"><label for="plan-${subscription.id}">Change plan</label><select id="plan-${subscription.id}" name="product_price_id">${otherPlans
                       .map((plan) => `<option value="${plan.id}">${escapeHtml(plan.name)}: ${escapeHtml(money(plan.price_amount, plan.price_currency))} / ${escapeHtml(plan.recurring_interval)}</option>`)
