@@ -189,6 +189,25 @@ describe('license keys', () => {
     await expectError(merchant.sdk.customerPortal.licenseKeys.list({}), Unauthorized);
   });
 
+  test('a benefit added to a product reaches its existing buyers; removed, it is revoked from them', async () => {
+    const merchant = await floe.createMerchant();
+    const { benefit, product, priceId } = await licensedProduct(merchant, {});
+    const { customerId } = await purchase(floe, merchant.sdk, priceId, 'early@example.com');
+    const extra = await merchant.sdk.benefits.create({ type: 'license_keys', description: 'Add-on license', organizationId: merchant.organizationId, properties: { prefix: 'ADDON' } });
+    await merchant.sdk.products.updateBenefits({ id: product.id, productBenefitsUpdate: { benefits: [benefit.id, extra.id] } });
+    await jobsDone(floe);
+    const addOn = await keyOf(merchant, extra.id);
+    assert.equal(addOn.customerId, customerId);
+    assert.match(addOn.key, /^ADDON-/);
+
+    await merchant.sdk.products.updateBenefits({ id: product.id, productBenefitsUpdate: { benefits: [extra.id] } });
+    await jobsDone(floe);
+    assert.equal((await keyOf(merchant, benefit.id)).status, 'revoked');
+    assert.equal((await keyOf(merchant, extra.id)).status, 'granted');
+    const grants = (await merchant.sdk.benefits.grants({ id: benefit.id })).result.items;
+    assert.deepEqual(grants.map((grant) => [grant.isGranted, grant.isRevoked]), [[false, true]]);
+  });
+
   test('revoking a subscription revokes its key; a changed benefit updates the key it gave', async () => {
     const merchant = await floe.createMerchant();
     const { benefit, priceId } = await licensedProduct(merchant, { activations: { limit: 1, enableCustomerAdmin: false } }, true);
