@@ -105,7 +105,7 @@ export async function confirmCheckout(
     modified_at: clock.now(),
   });
   await enqueueJob(trx, HANDLE_SUCCESS_JOB, { checkoutId: checkout.id });
-  loaded = await loadCheckout(trx, confirmed);
+  loaded = await loadCheckout(trx, confirmed, loaded);
   await recordEvent(trx, confirmed.organization_id, 'checkout.updated', presentCheckout(config, loaded));
   const session = await createCustomerSessionToken(trx, authenticator, customer.id);
   return { loaded, customerSessionToken: session.token };
@@ -177,7 +177,7 @@ export async function handleSuccess(trx: Transaction, config: Config, checkoutId
     .returningAll()
     .executeTakeFirstOrThrow();
   const succeeded = await repository.update(trx, checkout.id, { status: 'succeeded', subscription_id: subscription?.id ?? null, modified_at: now });
-  await recordEvent(trx, checkout.organization_id, 'checkout.updated', presentCheckout(config, await loadCheckout(trx, succeeded)));
+  await recordEvent(trx, checkout.organization_id, 'checkout.updated', presentCheckout(config, await loadCheckout(trx, succeeded, loaded)));
   await recordEvent(trx, checkout.organization_id, 'order.created', presentOrder({ order, customer, product, price, discount, subscription }));
   if (subscription) {
     const presented = presentSubscription(config, { subscription, customer, product, price, discount });

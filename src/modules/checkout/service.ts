@@ -32,11 +32,15 @@ import type { CheckoutCreate, CheckoutListQuery, CheckoutSortField, CheckoutUpda
 const CHECKOUT_TTL_MS = 60 * 60 * 1000;
 const CLIENT_SECRET_PREFIX = 'polar_c_';
 
-export async function loadCheckout(db: Queryable, checkout: CheckoutRow): Promise<LoadedCheckout> {
+/**
+ * A checkout with its product, price and discount. `known` is the same checkout loaded earlier in
+ * this transaction: what has not changed since is taken from it rather than read again.
+ */
+export async function loadCheckout(db: Queryable, checkout: CheckoutRow, known?: LoadedCheckout): Promise<LoadedCheckout> {
   const [product, price, discount] = await Promise.all([
-    findProduct(db, checkout.product_id),
-    findPrice(db, checkout.product_price_id),
-    checkout.discount_id ? findDiscount(db, checkout.discount_id) : Promise.resolve(undefined),
+    known?.product.id === checkout.product_id ? known.product : findProduct(db, checkout.product_id),
+    known?.price.id === checkout.product_price_id ? known.price : findPrice(db, checkout.product_price_id),
+    !checkout.discount_id ? undefined : known?.discount?.id === checkout.discount_id ? known.discount : findDiscount(db, checkout.discount_id),
   ]);
   if (!product || !price) throw new Error(`checkout ${checkout.id} lost its product or price`);
   return { checkout, product, price, discount };
@@ -113,8 +117,11 @@ export async function createCheckout(trx: Transaction, config: Config, subject: 
   if (input.customer_id && (!customer || customer.organization_id !== organizationId || customer.deleted_at)) issues.add(['body', 'customer_id'], 'Customer does not exist.', input.customer_id);
   // Answers are typed and bounded now; required ones are asked for at confirmation (the customer
   // gives them on the checkout page).
-  const product = await findProduct(trx, price.product_id);
-  const customFieldData = input.custom_field_data ? validateCustomFieldData(product?.attached_custom_fields ?? [], input.custom_field_data, issues, { enforceRequired: false }) : {};
+  let customFieldData: Record<string, unknown> = {};
+  if (input.custom_field_data && Object.keys(input.custom_field_data).length > 0) {
+    const product = await findProduct(trx, price.product_id);
+    customFieldData = validateCustomFieldData(product?.attached_custom_fields ?? [], input.custom_field_data, issues, { enforceRequired: false });
+  }
   issues.throwIfAny();
   return openCheckout(trx, config, {
     organization_id: organizationId,
