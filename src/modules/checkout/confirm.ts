@@ -52,9 +52,7 @@ export async function confirmCheckout(
   clientSecret: string,
   input: CheckoutConfirm,
 ): Promise<{ loaded: LoadedCheckout; customerSessionToken: string }> {
-  const found = await repository.findByClientSecret(trx, clientSecret);
-  if (!found) throw new ResourceNotFound();
-  const locked = await repository.lock(trx, found.id);
+  const locked = await repository.lockByClientSecret(trx, clientSecret);
   if (!locked) throw new ResourceNotFound();
   const { confirmation_token_id: confirmationTokenId, ...changes } = input;
   let loaded = await applyUpdate(trx, config, locked, changes);

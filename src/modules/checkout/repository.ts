@@ -21,6 +21,11 @@ export function findById(db: Queryable, id: string): Promise<CheckoutRow | undef
 }
 
 /** The checkout, locked for the rest of the transaction: one state change at a time. */
+/** The checkout of a client secret, locked until the transaction ends. */
+export function lockByClientSecret(trx: Transaction, clientSecret: string): Promise<CheckoutRow | undefined> {
+  return trx.selectFrom('checkouts').selectAll().where('client_secret', '=', clientSecret).forUpdate().executeTakeFirst();
+}
+
 export function lock(trx: Transaction, id: string): Promise<CheckoutRow | undefined> {
   return trx.selectFrom('checkouts').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }

@@ -36,10 +36,10 @@ const CLIENT_SECRET_PREFIX = 'polar_c_';
  * A checkout with its product, price and discount. `known` is the same checkout loaded earlier in
  * this transaction: what has not changed since is taken from it rather than read again.
  */
-export async function loadCheckout(db: Queryable, checkout: CheckoutRow, known?: LoadedCheckout): Promise<LoadedCheckout> {
+export async function loadCheckout(db: Queryable, checkout: CheckoutRow, known?: Partial<Omit<LoadedCheckout, 'checkout'>>): Promise<LoadedCheckout> {
   const [product, price, discount] = await Promise.all([
-    known?.product.id === checkout.product_id ? known.product : findProduct(db, checkout.product_id),
-    known?.price.id === checkout.product_price_id ? known.price : findPrice(db, checkout.product_price_id),
+    known?.product?.id === checkout.product_id ? known.product : findProduct(db, checkout.product_id),
+    known?.price?.id === checkout.product_price_id ? known.price : findPrice(db, checkout.product_price_id),
     !checkout.discount_id ? undefined : known?.discount?.id === checkout.discount_id ? known.discount : findDiscount(db, checkout.discount_id),
   ]);
   if (!product || !price) throw new Error(`checkout ${checkout.id} lost its product or price`);
@@ -143,13 +143,13 @@ export async function createCheckout(trx: Transaction, config: Config, subject: 
     customer_metadata: JSON.stringify(input.customer_metadata ?? {}),
     success_url: input.success_url ?? null,
     embed_origin: input.embed_origin ?? null,
-  });
+  }, { price });
 }
 
 type OpenValues = Omit<Insertable<Tables['checkouts']>, 'id' | 'created_at' | 'client_secret' | 'expires_at' | 'tax_amount' | 'payment_processor_metadata'>;
 
 /** Writes a new open checkout (one hour to complete) and records `checkout.created`. */
-async function openCheckout(trx: Transaction, config: Config, values: OpenValues): Promise<LoadedCheckout> {
+async function openCheckout(trx: Transaction, config: Config, values: OpenValues, known?: Pick<LoadedCheckout, 'price'>): Promise<LoadedCheckout> {
   const now = clock.now();
   const row = await repository.insert(trx, {
     ...values,
@@ -160,7 +160,7 @@ async function openCheckout(trx: Transaction, config: Config, values: OpenValues
     tax_amount: values.amount === null || values.amount === undefined ? null : 0,
     payment_processor_metadata: JSON.stringify({}),
   });
-  const loaded = await loadCheckout(trx, row);
+  const loaded = await loadCheckout(trx, row, known);
   await recordEvent(trx, row.organization_id, 'checkout.created', presentCheckout(config, loaded));
   return loaded;
 }
@@ -299,7 +299,7 @@ export async function applyUpdate(trx: Transaction, config: Config, checkout: Ch
     ...(input.success_url !== undefined ? { success_url: input.success_url } : {}),
     ...(input.embed_origin !== undefined ? { embed_origin: input.embed_origin } : {}),
   });
-  const loaded = await loadCheckout(trx, updated);
+  const loaded = await loadCheckout(trx, updated, { price });
   await recordEvent(trx, updated.organization_id, 'checkout.updated', presentCheckout(config, loaded));
   return loaded;
 }
@@ -313,9 +313,7 @@ export async function updateCheckout(trx: Transaction, config: Config, subject: 
 }
 
 export async function updateCheckoutByClientSecret(trx: Transaction, config: Config, clientSecret: string, input: CheckoutUpdatePublic): Promise<LoadedCheckout> {
-  const found = await repository.findByClientSecret(trx, clientSecret);
-  if (!found) throw new ResourceNotFound();
-  const locked = await repository.lock(trx, found.id);
+  const locked = await repository.lockByClientSecret(trx, clientSecret);
   if (!locked) throw new ResourceNotFound();
   return applyUpdate(trx, config, locked, input);
 }
