@@ -2,7 +2,8 @@
 // expiries) is a row in `jobs`, inserted in the transaction of the change, so it happens exactly
 // when the change commits and is never lost. Workers claim due jobs with SKIP LOCKED and a short
 // lease, renewed while the job runs: a worker that dies mid-job stops renewing, its lease runs out
-// within seconds, and the job runs again elsewhere. Handlers must therefore be idempotent. Failures are retried with exponential backoff, up to max_attempts.
+// within seconds, and the job runs again elsewhere. Handlers must therefore be idempotent.
+// Failures are retried with exponential backoff, up to max_attempts.
 import { sql } from 'kysely';
 import type { RunningWorker, BackgroundTask } from '../worker.js';
 import { clock } from './clock.js';

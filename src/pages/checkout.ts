@@ -10,9 +10,8 @@ import { ResourceNotFound } from '../kit/errors.js';
 import { presentCheckoutPublic } from '../modules/checkout/presenter.js';
 import { getCheckoutByClientSecret, organizationOf } from '../modules/checkout/service.js';
 import { TEST_CARD_NUMBERS } from '../payments/test-cards.js';
-import { embedJson, escapeHtml, page } from './html.js';
+import { embedJson, escapeHtml, money, page } from './html.js';
 
-const money = (cents: number | null, currency: string | null) => (cents === null ? 'Free' : `${(cents / 100).toFixed(2)} ${(currency ?? 'usd').toUpperCase()}`);
 
 // The page's behaviour: update the checkout as the customer types a discount code, confirm on
 // submit, then wait for the success and go to the success URL.

@@ -5,6 +5,11 @@ export function escapeHtml(value: unknown): string {
   return String(value ?? '').replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 }
 
+/** An amount in cents as the pages show it ("25.00 USD"; no amount: free). */
+export function money(cents: number | null, currency: string | null): string {
+  return cents === null ? 'Free' : `${(cents / 100).toFixed(2)} ${(currency ?? 'usd').toUpperCase()}`;
+}
+
 /** JSON safe to embed in a <script> element. */
 export function embedJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c');

@@ -12,18 +12,16 @@ import { PolarError, ResourceNotFound } from '../kit/errors.js';
 import type { App } from '../kit/http.js';
 import * as portal from '../modules/customer-portal/service.js';
 import { authenticateCode, requestCode } from '../modules/customer-session/code.js';
-import { portalUrl } from '../modules/customer-session/routes.js';
 import { listDownloadables } from '../modules/downloadable/service.js';
 import * as licenseKeys from '../modules/license-key/service.js';
 import { findBySlug } from '../modules/organization/repository.js';
 import { listPlans } from '../modules/product/service.js';
-import { escapeHtml, page } from './html.js';
+import { escapeHtml, money, page } from './html.js';
 
 const COOKIE = 'floe_customer_session';
 const SESSION_MAX_AGE_S = 3600;
 const ALL = { page: 1, limit: 100 };
 
-const money = (cents: number | null, currency: string | null) => (cents === null ? 'Free' : `${(cents / 100).toFixed(2)} ${(currency ?? 'usd').toUpperCase()}`);
 const day = (date: Date | string | null) => (date ? new Date(date).toISOString().slice(0, 10) : '');
 
 // Copies a license key; the portal works without it, this only saves selecting the text.
@@ -107,10 +105,8 @@ ${message ? `<p class="error" role="alert">${escapeHtml(message)}</p>` : ''}
       listDownloadables(db, config, subject, ALL),
       listPlans(db, organization.id),
     ]);
+    // A key shows its activations only when its benefit lets customers manage them (and deactivate).
     const keyDetails = await Promise.all(keys.items.map((key) => licenseKeys.getCustomerLicenseKey(db, subject, key.id)));
-    const adminKeys = new Set(
-      grants.items.filter((grant) => grant.benefit.type === 'license_keys' && (grant.benefit.properties as { activations?: { enable_customer_admin?: boolean } }).activations?.enable_customer_admin).map((grant) => grant.benefit_id),
-    );
 
     const orderRows = orders.items
       .map((order) => `<tr><td>${day(order.created_at)}</td><td>${escapeHtml(order.product.name)}</td><td>${escapeHtml(money(order.amount + order.tax_amount, order.currency))}</td><td><a href="/${slug}/portal/orders/${order.id}/invoice">Invoice</a></td></tr>`)
@@ -143,11 +139,7 @@ ${message ? `<p class="error" role="alert">${escapeHtml(message)}</p>` : ''}
         const activations = key.activations
           .map(
             (activation) =>
-              `<li>${escapeHtml(activation.label)}${
-                adminKeys.has(key.benefit_id)
-                  ? ` <form class="inline" method="post" action="/${slug}/portal/license-keys/${key.id}/deactivate"><input type="hidden" name="activation_id" value="${activation.id}"><button type="submit">Deactivate</button></form>`
-                  : ''
-              }</li>`,
+              `<li>${escapeHtml(activation.label)} <form class="inline" method="post" action="/${slug}/portal/license-keys/${key.id}/deactivate"><input type="hidden" name="activation_id" value="${activation.id}"><button type="submit">Deactivate</button></form></li>`,
           )
           .join('');
         return `<article class="license-key"><div class="row"><input id="key-${key.id}" value="${escapeHtml(key.key)}" readonly aria-label="License key"><button type="button" class="copy" data-copy="key-${key.id}">Copy</button></div>
@@ -202,7 +194,7 @@ ${flash ? `<p class="error" role="alert">${escapeHtml(flash)}</p>` : ''}
       const organization = await organizationOf(request.params.slug);
       const email = String(request.body?.email ?? '').trim();
       if (!/^[^@\s]+@[^@\s]+$/.test(email)) return signInPage(reply, organization, 'Enter a valid email address.', 422);
-      await transaction(db, (trx) => requestCode(trx, authenticator, (slug) => portalUrl(config, slug), { email, organization_id: organization.id }));
+      await transaction(db, (trx) => requestCode(trx, authenticator, config, { email, organization_id: organization.id }));
       const hint = outbox ? ` <a href="/outbox">Open the outbox</a>.` : '';
       return html(
         reply,

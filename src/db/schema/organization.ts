@@ -3,6 +3,8 @@ import type { ColumnType, Generated, Selectable } from 'kysely';
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 export type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 export type Json<T> = ColumnType<T, string | T | undefined, string | T>;
+/** A row as PostgreSQL renders it in JSON (`row_to_json`): its timestamps are text. */
+export type JsonRow<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
 
 export interface UsersTable {
   id: string;

@@ -30,23 +30,23 @@ export const GRANT_JOBS = {
 
 const ACTIVE_SUBSCRIPTION = new Set(['active', 'trialing']);
 
-function originColumns(origin: GrantOrigin) {
-  return 'orderId' in origin ? { order_id: origin.orderId, subscription_id: null } : { order_id: null, subscription_id: origin.subscriptionId };
+/** The column that names a grant's origin, and its value. */
+function originOf(origin: GrantOrigin): { column: 'order_id' | 'subscription_id'; id: string } {
+  return 'orderId' in origin ? { column: 'order_id', id: origin.orderId } : { column: 'subscription_id', id: origin.subscriptionId };
 }
 
 /** The grant row of (customer, benefit, origin), created if missing, locked until commit. */
 async function lockGrant(trx: Transaction, customerId: string, benefitId: string, origin: GrantOrigin): Promise<BenefitGrantRow> {
-  const columns = originColumns(origin);
-  const originColumn = 'orderId' in origin ? 'order_id' : 'subscription_id';
+  const { column, id } = originOf(origin);
   await trx
     .insertInto('benefit_grants')
-    .values({ id: newId(), created_at: clock.now(), customer_id: customerId, benefit_id: benefitId, ...columns })
-    .onConflict((oc) => oc.columns([originColumn, 'customer_id', 'benefit_id']).where(originColumn, 'is not', null).doNothing())
+    .values({ id: newId(), created_at: clock.now(), customer_id: customerId, benefit_id: benefitId, [column]: id })
+    .onConflict((oc) => oc.columns([column, 'customer_id', 'benefit_id']).where(column, 'is not', null).doNothing())
     .execute();
   return trx
     .selectFrom('benefit_grants')
     .selectAll()
-    .where(originColumn, '=', 'orderId' in origin ? origin.orderId : origin.subscriptionId)
+    .where(column, '=', id)
     .where('customer_id', '=', customerId)
     .where('benefit_id', '=', benefitId)
     .forUpdate()
@@ -137,13 +137,13 @@ async function applyChanges(context: Context, changes: Change[]): Promise<void> 
       if (!(error instanceof IntegrationError)) throw error;
       failures.push(error.message);
       const recorded: GrantError & { timestamp: string } = { type: 'integration_error', message: error.message, timestamp: clock.now().toISOString() };
-      const origin = originColumns(change.origin);
+      const { column, id } = originOf(change.origin);
       await context.db
         .updateTable('benefit_grants')
         .set({ error: JSON.stringify(recorded), modified_at: clock.now() })
         .where('customer_id', '=', change.customerId)
         .where('benefit_id', '=', change.benefitId)
-        .where(origin.order_id ? 'order_id' : 'subscription_id', '=', origin.order_id ?? origin.subscription_id)
+        .where(column, '=', id)
         .execute();
     }
   }
@@ -165,11 +165,11 @@ async function benefitsOfProduct(context: Context, productId: string): Promise<s
 /** Grants the product's benefits for an origin, and revokes its grants of benefits no longer on it. */
 async function entitle(context: Context, customerId: string, productId: string, origin: GrantOrigin, entitled: boolean): Promise<void> {
   const wanted = entitled ? await benefitsOfProduct(context, productId) : [];
-  const { order_id: orderId, subscription_id: subscriptionId } = originColumns(origin);
+  const { column, id } = originOf(origin);
   const held = await context.db
     .selectFrom('benefit_grants')
     .select('benefit_id')
-    .where(orderId ? 'order_id' : 'subscription_id', '=', (orderId ?? subscriptionId)!)
+    .where(column, '=', id)
     .where('customer_id', '=', customerId)
     .where('revoked_at', 'is', null)
     .execute();

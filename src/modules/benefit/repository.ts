@@ -4,6 +4,7 @@ import { sql, type Insertable, type Updateable } from 'kysely';
 import type { Tables } from '../../db/schema/index.js';
 import type { BenefitGrantRow, BenefitRow, BenefitType } from '../../db/schema/catalog.js';
 import type { CustomerRow } from '../../db/schema/commerce.js';
+import type { JsonRow } from '../../db/schema/organization.js';
 import { isVisibleOrganization, type MerchantSubject } from '../../kit/auth.js';
 import type { Queryable, Transaction } from '../../kit/db.js';
 import { paginate, type PageRequest } from '../../kit/pagination.js';
@@ -37,7 +38,7 @@ export async function detachFromProducts(trx: Transaction, id: string): Promise<
 }
 
 export interface LoadedGrant extends BenefitGrantRow {
-  customer: { [K in keyof CustomerRow]: CustomerRow[K] extends Date ? string : CustomerRow[K] extends Date | null ? string | null : CustomerRow[K] };
+  customer: JsonRow<CustomerRow>;
 }
 
 export function listGrants(
@@ -58,7 +59,7 @@ export function listGrants(
 }
 
 export interface CustomerGrant extends BenefitGrantRow {
-  benefit: { [K in keyof BenefitRow]: BenefitRow[K] extends Date ? string : BenefitRow[K] extends Date | null ? string | null : BenefitRow[K] };
+  benefit: JsonRow<BenefitRow>;
 }
 
 export type CustomerGrantSortField = 'granted_at' | 'type' | 'organization';

@@ -3,6 +3,7 @@
 // customer exists (no way to probe for customers); codes are stored as an HMAC, last 30 minutes,
 // and work once. As Polar's: 6 characters of [A-Z0-9].
 import { randomInt } from 'node:crypto';
+import type { Config } from '../../config.js';
 import type { Authenticator } from '../../kit/auth.js';
 import { clock } from '../../kit/clock.js';
 import type { Transaction } from '../../kit/db.js';
@@ -25,7 +26,12 @@ function generateCode(): string {
   return Array.from({ length: CODE_LENGTH }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');
 }
 
-export async function requestCode(trx: Transaction, authenticator: Authenticator, portalUrl: (slug: string) => string, input: { email: string; organization_id: string }): Promise<void> {
+/** Where an organization's customer portal pages are. */
+export function portalUrl(config: Config, slug: string): string {
+  return `${config.baseUrl}/${slug}/portal`;
+}
+
+export async function requestCode(trx: Transaction, authenticator: Authenticator, config: Config, input: { email: string; organization_id: string }): Promise<void> {
   const customer = await trx
     .selectFrom('customers')
     .innerJoin('organizations', 'organizations.id', 'customers.organization_id')
@@ -45,7 +51,7 @@ export async function requestCode(trx: Transaction, authenticator: Authenticator
     organizationId: input.organization_id,
     to: customer.email,
     subject: `Your ${customer.organization_name} access code`,
-    body: `Your code to sign in to ${customer.organization_name}'s customer portal is ${code}.\n\nIt is valid for 30 minutes: ${portalUrl(customer.slug)}\n`,
+    body: `Your code to sign in to ${customer.organization_name}'s customer portal is ${code}.\n\nIt is valid for 30 minutes: ${portalUrl(config, customer.slug)}\n`,
   });
 }
 

@@ -1,5 +1,4 @@
 import { Type } from '@sinclair/typebox';
-import type { Config } from '../../config.js';
 import { MERCHANT, writeScopes } from '../../kit/auth.js';
 import type { Context } from '../../kit/context.js';
 import { transaction } from '../../kit/db.js';
@@ -11,7 +10,7 @@ import { Customer } from '../customer/schemas.js';
 import { getCustomer } from '../customer/service.js';
 import { ResourceNotFound } from '../../kit/errors.js';
 import { createCustomerSessionToken } from './token.js';
-import { authenticateCode, requestCode } from './code.js';
+import { authenticateCode, portalUrl, requestCode } from './code.js';
 
 const CustomerSessionCreate = Type.Object({ customer_id: UUID });
 const CustomerSession = Type.Object({
@@ -23,11 +22,6 @@ const CustomerSession = Type.Object({
   customer_id: UUID,
   customer: Customer,
 });
-
-/** Where an organization's customer portal pages are. */
-export function portalUrl(config: Config, slug: string): string {
-  return `${config.baseUrl}/${slug}/portal`;
-}
 
 export function customerSessionRoutes(app: App, { db, config, authenticator }: Context): void {
   app.post('/v1/customer-sessions/', {
@@ -66,7 +60,7 @@ export function customerSessionCodeRoutes(app: App, { db, config, authenticator 
   app.post('/v1/customer-portal/customer-session/request', {
     schema: { tags, summary: 'Request Customer Session Code', hide: true, body: Type.Object({ email: Type.String({ format: 'email' }), organization_id: UUID }), response: { 202: Type.Null() } },
     handler: async (request, reply) => {
-      await transaction(db, (trx) => requestCode(trx, authenticator, (slug) => portalUrl(config, slug), request.body));
+      await transaction(db, (trx) => requestCode(trx, authenticator, config, request.body));
       return reply.code(202).send(null);
     },
   });

@@ -4,12 +4,12 @@ import { sql, type Insertable, type Updateable } from 'kysely';
 import type { Tables } from '../../db/schema/index.js';
 import type { LicenseKeyActivationRow, LicenseKeyRow } from '../../db/schema/delivery.js';
 import type { CustomerRow } from '../../db/schema/commerce.js';
+import type { JsonRow } from '../../db/schema/organization.js';
 import { isVisibleOrganization, type MerchantSubject } from '../../kit/auth.js';
 import type { Queryable, Transaction } from '../../kit/db.js';
 import { paginate, type PageRequest } from '../../kit/pagination.js';
 
-/** A customer row as `row_to_json` renders it: timestamps are text. */
-export type JsonCustomer = Omit<CustomerRow, 'created_at' | 'modified_at' | 'deleted_at'> & { created_at: string; modified_at: string | null; deleted_at: string | null };
+export type JsonCustomer = JsonRow<CustomerRow>;
 
 export interface LoadedLicenseKey extends LicenseKeyRow {
   customer: JsonCustomer;

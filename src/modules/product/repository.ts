@@ -3,6 +3,7 @@
 // (JSON aggregates), so a page of products is one round trip however many relations it has.
 import { sql, type Insertable, type SelectQueryBuilder } from 'kysely';
 import type { Tables } from '../../db/schema/index.js';
+import type { JsonRow } from '../../db/schema/organization.js';
 import type { ProductPricesTable, ProductRow } from '../../db/schema/catalog.js';
 import { isVisibleOrganization, type MerchantSubject } from '../../kit/auth.js';
 import type { Queryable, Transaction } from '../../kit/db.js';
@@ -17,7 +18,6 @@ export interface LoadedProduct extends ProductRow {
   medias: JsonFile[];
   attached_custom_fields: { order: number; required: boolean; custom_field: JsonCustomField }[];
 }
-type JsonRow<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
 export type JsonPrice = JsonRow<import('../../db/schema/catalog.js').ProductPriceRow>;
 export type JsonBenefit = JsonRow<import('../../db/schema/catalog.js').BenefitRow>;
 export type JsonFile = JsonRow<import('../../db/schema/catalog.js').FileRow>;
