@@ -1,6 +1,7 @@
 // Shared by the bench scripts: a PostgreSQL database for the run, child servers on loopback, and
 // autocannon runs summarised as table rows.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpRequest, type Agent } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
@@ -145,4 +146,30 @@ export async function measurePgbench(seconds = 10): Promise<number | null> {
     await adminQuery(server.url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
     await server.embedded?.stop();
   }
+}
+
+/**
+ * A JSON request over keep-alive connections with node:http: the bench's own client must cost
+ * little, since it runs on the same cores as what it measures (fetch costs several times more).
+ */
+export function jsonRequest(agent: Agent, url: string, options: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const request = httpRequest(url, { agent, method: options.method ?? 'GET', headers: { ...options.headers, ...(body ? { 'content-type': 'application/json' } : {}) } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if ((response.statusCode ?? 0) >= 300) return reject(new Error(`${response.statusCode} ${text}`));
+        try {
+          resolve(JSON.parse(text) as Record<string, unknown>);
+        } catch (error) {
+          reject(error as Error);
+        }
+      });
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
 }

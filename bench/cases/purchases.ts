@@ -2,29 +2,23 @@
 // product (merchant API), confirming it with a test card (client API) and waiting until it has
 // succeeded (its order written by the worker inside `floe serve`). Compared with pgbench's TPC-B
 // on the same PostgreSQL, the database's own ceiling for small write transactions.
-import { measurePgbench, type Measurement } from '../harness.js';
+import { Agent } from 'node:http';
+import { jsonRequest, measurePgbench, type Measurement } from '../harness.js';
 import type { BenchCase } from './types.js';
 
 const BUYERS = 20;
 const SECONDS = 10;
 
-async function json(response: Response): Promise<Record<string, unknown>> {
-  const body = (await response.json()) as Record<string, unknown>;
-  if (!response.ok) throw new Error(`${response.status} ${JSON.stringify(body)}`);
-  return body;
-}
-
 export const purchaseCase: BenchCase = {
   name: 'purchases',
   async run({ floeUrl, merchant }) {
-    const headers = { authorization: `Bearer ${merchant.token}`, 'content-type': 'application/json' };
-    const product = await json(
-      await fetch(`${floeUrl}/v1/products/`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ name: 'Bench e-book', organization_id: merchant.organizationId, prices: [{ type: 'one_time', amount_type: 'fixed', price_amount: 1500, price_currency: 'usd' }] }),
-      }),
-    );
+    const agent = new Agent({ keepAlive: true, maxSockets: BUYERS * 2 });
+    const authorization = { authorization: `Bearer ${merchant.token}` };
+    const product = await jsonRequest(agent, `${floeUrl}/v1/products/`, {
+      method: 'POST',
+      headers: authorization,
+      body: { name: 'Bench e-book', organization_id: merchant.organizationId, prices: [{ type: 'one_time', amount_type: 'fixed', price_amount: 1500, price_currency: 'usd' }] },
+    });
     const priceId = (product.prices as { id: string }[])[0]!.id;
     const latencies: number[] = [];
     let errors = 0;
@@ -35,17 +29,14 @@ export const purchaseCase: BenchCase = {
         while (Date.now() < deadline) {
           const begin = performance.now();
           try {
-            const checkout = await json(await fetch(`${floeUrl}/v1/checkouts/custom/`, { method: 'POST', headers, body: JSON.stringify({ product_price_id: priceId }) }));
+            const checkout = await jsonRequest(agent, `${floeUrl}/v1/checkouts/custom/`, { method: 'POST', headers: authorization, body: { product_price_id: priceId } });
             const client = `${floeUrl}/v1/checkouts/custom/client/${checkout.client_secret as string}`;
-            await json(
-              await fetch(`${client}/confirm`, {
-                method: 'POST',
-                headers: { 'content-type': 'application/json' },
-                body: JSON.stringify({ customer_email: `buyer${buyer}@example.com`, customer_name: 'Bench Buyer', customer_billing_address: { country: 'US' }, confirmation_token_id: 'tok_visa' }),
-              }),
-            );
+            await jsonRequest(agent, `${client}/confirm`, {
+              method: 'POST',
+              body: { customer_email: `buyer${buyer}@example.com`, customer_name: 'Bench Buyer', customer_billing_address: { country: 'US' }, confirmation_token_id: 'tok_visa' },
+            });
             for (;;) {
-              const current = await json(await fetch(client));
+              const current = await jsonRequest(agent, client);
               if (current.status === 'succeeded') break;
               await new Promise((resolve) => setTimeout(resolve, 5));
             }
@@ -56,6 +47,7 @@ export const purchaseCase: BenchCase = {
         }
       }),
     );
+    agent.destroy();
     const elapsed = (performance.now() - started) / 1000;
     latencies.sort((a, b) => a - b);
     const percentile = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0);

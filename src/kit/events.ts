@@ -15,10 +15,22 @@ export async function recordEvent(
   type: string,
   data: unknown,
 ): Promise<string> {
-  const id = newId();
-  // JSON round trip: Dates become ISO strings exactly as in an API response.
-  const payload = JSON.parse(JSON.stringify({ type, data })) as { type: string; data: unknown };
-  await trx.insertInto('events').values({ id, organization_id: organizationId, type, payload, created_at: clock.now() }).execute();
+  const [id] = await recordEvents(trx, organizationId, [{ type, data }]);
+  return id!;
+}
+
+/** Several events of one change, in the order given, in one statement. */
+export async function recordEvents(trx: Transaction, organizationId: string, events: { type: string; data: unknown }[]): Promise<string[]> {
+  const now = clock.now();
+  const rows = events.map(({ type, data }) => ({
+    id: newId(),
+    organization_id: organizationId,
+    type,
+    // Sent as JSON text: Dates become ISO strings exactly as in an API response.
+    payload: JSON.stringify({ type, data }),
+    created_at: now,
+  }));
+  await trx.insertInto('events').values(rows).execute();
   afterCommit(trx, () => eventsRecorded.raise());
-  return id;
+  return rows.map((row) => row.id);
 }

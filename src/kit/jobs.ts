@@ -74,12 +74,13 @@ function backoffMs(attempts: number): number {
   return exponential / 2 + Math.random() * (exponential / 2);
 }
 
-async function runJob(context: Context, job: ClaimedJob): Promise<void> {
+/** Runs a claimed job; answers whether it succeeded (a failure is recorded here, for a retry or for good). */
+async function runJob(context: Context, job: ClaimedJob): Promise<boolean> {
   const handler = handlers.get(job.name);
   try {
     if (!handler) throw new Error(`no handler for job "${job.name}"`);
     await handler(context, job.payload);
-    await context.db.updateTable('jobs').set({ done_at: clock.now(), locked_until: null, last_error: null }).where('id', '=', job.id).execute();
+    return true;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const exhausted = job.attempts >= job.max_attempts;
@@ -93,6 +94,7 @@ async function runJob(context: Context, job: ClaimedJob): Promise<void> {
       )
       .where('id', '=', job.id)
       .execute();
+    return false;
   }
 }
 
@@ -115,7 +117,17 @@ export const jobRunner: BackgroundTask = {
           .catch((error: unknown) => context.log.warn({ err: error }, 'could not renew job leases'));
       }, LEASE_RENEWAL_MS);
       try {
-        await Promise.all(jobs.map((job) => runJob(context, job).finally(() => running.delete(job.id))));
+        // A failed job leaves the lease at once (runJob set its retry); the done ones keep theirs
+        // until they are marked done together, in one statement for the batch.
+        const done = await Promise.all(
+          jobs.map(async (job) => {
+            const succeeded = await runJob(context, job);
+            if (!succeeded) running.delete(job.id);
+            return succeeded ? job.id : undefined;
+          }),
+        );
+        const ids = done.filter((id) => id !== undefined);
+        if (ids.length > 0) await context.db.updateTable('jobs').set({ done_at: clock.now(), locked_until: null, last_error: null }).where('id', 'in', ids).execute();
       } finally {
         clearInterval(renewal);
       }

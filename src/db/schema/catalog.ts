@@ -137,7 +137,7 @@ export interface DiscountProductsTable {
   product_id: string;
 }
 
-/** Bumped by triggers on every catalog change of the organization (0003_catalog_versions.sql). */
+/** Bumped by triggers on every catalog change of the organization and on changes to the organization itself (0003, 0081). */
 export interface CatalogVersionsTable {
   organization_id: string;
   version: number;

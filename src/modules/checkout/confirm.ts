@@ -15,7 +15,7 @@ import { clock } from '../../kit/clock.js';
 import type { Context } from '../../kit/context.js';
 import { transaction, type Transaction } from '../../kit/db.js';
 import { BadRequest, ResourceNotFound, ValidationIssues } from '../../kit/errors.js';
-import { recordEvent } from '../../kit/events.js';
+import { recordEvent, recordEvents } from '../../kit/events.js';
 import { newId } from '../../kit/ids.js';
 import { enqueueJob } from '../../kit/jobs.js';
 import { GRANT_JOBS } from '../benefit/grants.js';
@@ -29,7 +29,7 @@ import { presentSubscription } from '../subscription/presenter.js';
 import { derive, presentCheckout, type LoadedCheckout } from './presenter.js';
 import * as repository from './repository.js';
 import type { CheckoutConfirm } from './schemas.js';
-import { applyUpdate, loadCheckout } from './service.js';
+import { columnsOf, loadCheckout, prepareUpdate } from './service.js';
 
 export const HANDLE_SUCCESS_JOB = 'checkout.handle_success';
 
@@ -50,12 +50,14 @@ export async function confirmCheckout(
   processor: PaymentProcessor,
   authenticator: Authenticator,
   clientSecret: string,
-  input: CheckoutConfirm,
+  body: CheckoutConfirm,
 ): Promise<{ loaded: LoadedCheckout; customerSessionToken: string }> {
   const locked = await repository.lockByClientSecret(trx, clientSecret);
   if (!locked) throw new ResourceNotFound();
-  const { confirmation_token_id: confirmationTokenId, ...changes } = input;
-  let loaded = await applyUpdate(trx, config, locked, changes);
+  // The customer's last changes and the confirmation are one write and one `checkout.updated`, as Polar's.
+  const { confirmation_token_id: confirmationTokenId, ...input } = body;
+  const { changes: update, price: updatedPrice } = await prepareUpdate(trx, locked, input);
+  let loaded = await loadCheckout(trx, { ...locked, ...update }, { price: updatedPrice });
   const { checkout, price, product } = loaded;
   const flags = derive(loaded);
 
@@ -95,13 +97,18 @@ export async function confirmCheckout(
     if (!result.ok) throw new BadRequest(result.message, 'PaymentError');
     paymentMetadata = { payment_intent_id: result.charge.id };
   }
-  const confirmed = await repository.update(trx, checkout.id, {
-    status: 'confirmed',
-    customer_id: customer.id,
-    custom_field_data: JSON.stringify(customFieldData),
-    payment_processor_metadata: JSON.stringify({ customer_id: customer.id, ...paymentMetadata }),
-    modified_at: clock.now(),
-  });
+  const confirmed = await repository.update(
+    trx,
+    checkout.id,
+    columnsOf({
+      ...update,
+      status: 'confirmed',
+      customer_id: customer.id,
+      custom_field_data: customFieldData,
+      payment_processor_metadata: { customer_id: customer.id, ...paymentMetadata },
+      modified_at: clock.now(),
+    }),
+  );
   await enqueueJob(trx, HANDLE_SUCCESS_JOB, { checkoutId: checkout.id });
   loaded = await loadCheckout(trx, confirmed, loaded);
   await recordEvent(trx, confirmed.organization_id, 'checkout.updated', presentCheckout(config, loaded));
@@ -175,13 +182,15 @@ export async function handleSuccess(trx: Transaction, config: Config, checkoutId
     .returningAll()
     .executeTakeFirstOrThrow();
   const succeeded = await repository.update(trx, checkout.id, { status: 'succeeded', subscription_id: subscription?.id ?? null, modified_at: now });
-  await recordEvent(trx, checkout.organization_id, 'checkout.updated', presentCheckout(config, await loadCheckout(trx, succeeded, loaded)));
-  await recordEvent(trx, checkout.organization_id, 'order.created', presentOrder({ order, customer, product, price, discount, subscription }));
+  const events: { type: string; data: unknown }[] = [
+    { type: 'checkout.updated', data: presentCheckout(config, await loadCheckout(trx, succeeded, loaded)) },
+    { type: 'order.created', data: presentOrder({ order, customer, product, price, discount, subscription }) },
+  ];
   if (subscription) {
     const presented = presentSubscription(config, { subscription, customer, product, price, discount });
-    await recordEvent(trx, checkout.organization_id, 'subscription.created', presented);
-    await recordEvent(trx, checkout.organization_id, 'subscription.active', presented);
+    events.push({ type: 'subscription.created', data: presented }, { type: 'subscription.active', data: presented });
   }
+  await recordEvents(trx, checkout.organization_id, events);
   await enqueueJob(trx, GRANT_JOBS.forOrder, { orderId: order.id });
 }
 

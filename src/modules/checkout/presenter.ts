@@ -1,7 +1,7 @@
 // A checkout as the API shows it, with the amounts and flags Polar derives from its price, its
 // discount and its tax.
 import type { Config } from '../../config.js';
-import type { CheckoutRow } from '../../db/schema/commerce.js';
+import type { VersionedCheckout } from './repository.js';
 import type { ProductPriceRow } from '../../db/schema/catalog.js';
 import { presentDiscountBase } from '../discount/presenter.js';
 import { discountAmountOf, type LoadedDiscount } from '../discount/service.js';
@@ -12,7 +12,7 @@ import type { LoadedProduct } from '../product/service.js';
 import type { Checkout, CheckoutPublic } from './schemas.js';
 
 export interface LoadedCheckout {
-  checkout: CheckoutRow;
+  checkout: VersionedCheckout;
   product: LoadedProduct;
   price: ProductPriceRow;
   discount: LoadedDiscount | undefined;

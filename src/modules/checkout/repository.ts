@@ -1,33 +1,41 @@
-// The only place the checkouts table is read or written.
+// The only place the checkouts table is read or written. Rows come with their organization's
+// catalog version, so the product, price and organization they name can come from the catalog
+// cache (product/service.ts findProductAt) without another round trip.
 import type { Insertable, Updateable } from 'kysely';
 import type { Tables } from '../../db/schema/index.js';
 import type { CheckoutRow } from '../../db/schema/commerce.js';
 import { isVisibleOrganization, type MerchantSubject } from '../../kit/auth.js';
 import type { Queryable, Transaction } from '../../kit/db.js';
 import { paginate, type PageRequest } from '../../kit/pagination.js';
+import { catalogVersionOf } from '../product/repository.js';
 import type { SortCriterion } from '../../kit/sorting.js';
 import type { CheckoutSortField } from './schemas.js';
 
-export function findVisibleById(db: Queryable, subject: MerchantSubject, id: string): Promise<CheckoutRow | undefined> {
-  return db.selectFrom('checkouts').selectAll().where('id', '=', id).where(isVisibleOrganization(subject, 'checkouts.organization_id')).executeTakeFirst();
+/** A checkout row and the catalog version its organization had when it was read. */
+export type VersionedCheckout = CheckoutRow & { catalog_version?: number };
+
+const CATALOG_VERSION = catalogVersionOf('checkouts.organization_id').as('catalog_version');
+
+export function findVisibleById(db: Queryable, subject: MerchantSubject, id: string): Promise<VersionedCheckout | undefined> {
+  return db.selectFrom('checkouts').selectAll().select(CATALOG_VERSION).where('id', '=', id).where(isVisibleOrganization(subject, 'checkouts.organization_id')).executeTakeFirst();
 }
 
-export function findByClientSecret(db: Queryable, clientSecret: string): Promise<CheckoutRow | undefined> {
-  return db.selectFrom('checkouts').selectAll().where('client_secret', '=', clientSecret).executeTakeFirst();
+export function findByClientSecret(db: Queryable, clientSecret: string): Promise<VersionedCheckout | undefined> {
+  return db.selectFrom('checkouts').selectAll().select(CATALOG_VERSION).where('client_secret', '=', clientSecret).executeTakeFirst();
 }
 
-export function findById(db: Queryable, id: string): Promise<CheckoutRow | undefined> {
-  return db.selectFrom('checkouts').selectAll().where('id', '=', id).executeTakeFirst();
+export function findById(db: Queryable, id: string): Promise<VersionedCheckout | undefined> {
+  return db.selectFrom('checkouts').selectAll().select(CATALOG_VERSION).where('id', '=', id).executeTakeFirst();
+}
+
+/** The checkout of a client secret, locked until the transaction ends. */
+export function lockByClientSecret(trx: Transaction, clientSecret: string): Promise<VersionedCheckout | undefined> {
+  return trx.selectFrom('checkouts').selectAll().select(CATALOG_VERSION).where('client_secret', '=', clientSecret).forUpdate().executeTakeFirst();
 }
 
 /** The checkout, locked for the rest of the transaction: one state change at a time. */
-/** The checkout of a client secret, locked until the transaction ends. */
-export function lockByClientSecret(trx: Transaction, clientSecret: string): Promise<CheckoutRow | undefined> {
-  return trx.selectFrom('checkouts').selectAll().where('client_secret', '=', clientSecret).forUpdate().executeTakeFirst();
-}
-
-export function lock(trx: Transaction, id: string): Promise<CheckoutRow | undefined> {
-  return trx.selectFrom('checkouts').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+export function lock(trx: Transaction, id: string): Promise<VersionedCheckout | undefined> {
+  return trx.selectFrom('checkouts').selectAll().select(CATALOG_VERSION).where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
 export function listVisible(
@@ -44,12 +52,12 @@ export function listVisible(
   return paginate(query.orderBy('id'), page);
 }
 
-export function insert(trx: Transaction, values: Insertable<Tables['checkouts']>): Promise<CheckoutRow> {
-  return trx.insertInto('checkouts').values(values).returningAll().executeTakeFirstOrThrow();
+export function insert(trx: Transaction, values: Insertable<Tables['checkouts']>): Promise<VersionedCheckout> {
+  return trx.insertInto('checkouts').values(values).returningAll().returning(CATALOG_VERSION).executeTakeFirstOrThrow();
 }
 
-export function update(trx: Transaction, id: string, values: Updateable<Tables['checkouts']>): Promise<CheckoutRow> {
-  return trx.updateTable('checkouts').set(values).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+export function update(trx: Transaction, id: string, values: Updateable<Tables['checkouts']>): Promise<VersionedCheckout> {
+  return trx.updateTable('checkouts').set(values).where('id', '=', id).returningAll().returning(CATALOG_VERSION).executeTakeFirstOrThrow();
 }
 
 /** Open checkouts whose time has passed, locked for expiring. */

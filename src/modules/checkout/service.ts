@@ -6,7 +6,7 @@
 // here) goes on top. Confirmation and success are in confirm.ts.
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../../config.js';
-import type { Insertable } from 'kysely';
+import type { Insertable, Updateable } from 'kysely';
 import type { Tables } from '../../db/schema/index.js';
 import type { CheckoutLinkRow, CheckoutRow } from '../../db/schema/commerce.js';
 import type { ProductPriceRow } from '../../db/schema/catalog.js';
@@ -23,9 +23,10 @@ import { findCustomer } from '../customer/service.js';
 import { findApplicableDiscount, findDiscount } from '../discount/service.js';
 import type { PresentedOrganization } from '../organization/repository.js';
 import { getOrganizationById } from '../organization/service.js';
-import { findPrice, findProduct } from '../product/service.js';
+import { findPrice, findPriceAt, findProduct, findProductAt, type LoadedProduct, type PriceWithOrganization } from '../product/service.js';
 import { presentCheckout, type LoadedCheckout } from './presenter.js';
 import * as repository from './repository.js';
+import type { VersionedCheckout } from './repository.js';
 import type { CheckoutCreate, CheckoutListQuery, CheckoutSortField, CheckoutUpdate, CheckoutUpdatePublic } from './schemas.js';
 
 /** How long a checkout stays open (Polar: one hour). */
@@ -34,12 +35,14 @@ const CLIENT_SECRET_PREFIX = 'polar_c_';
 
 /**
  * A checkout with its product, price and discount. `known` is the same checkout loaded earlier in
- * this transaction: what has not changed since is taken from it rather than read again.
+ * this transaction: what has not changed since is taken from it rather than read again. The
+ * product and price come from the catalog cache when the row carries its catalog version.
  */
-export async function loadCheckout(db: Queryable, checkout: CheckoutRow, known?: Partial<Omit<LoadedCheckout, 'checkout'>>): Promise<LoadedCheckout> {
+export async function loadCheckout(db: Queryable, checkout: VersionedCheckout, known?: Partial<Omit<LoadedCheckout, 'checkout'>>): Promise<LoadedCheckout> {
+  const version = checkout.catalog_version;
   const [product, price, discount] = await Promise.all([
-    known?.product?.id === checkout.product_id ? known.product : findProduct(db, checkout.product_id),
-    known?.price?.id === checkout.product_price_id ? known.price : findPrice(db, checkout.product_price_id),
+    known?.product?.id === checkout.product_id ? known.product : findProductAt(db, checkout.product_id, version),
+    known?.price?.id === checkout.product_price_id ? known.price : findPriceAt(db, checkout.product_price_id, version),
     !checkout.discount_id ? undefined : known?.discount?.id === checkout.discount_id ? known.discount : findDiscount(db, checkout.discount_id),
   ]);
   if (!product || !price) throw new Error(`checkout ${checkout.id} lost its product or price`);
@@ -66,8 +69,9 @@ export async function getCheckoutByClientSecret(db: Queryable, clientSecret: str
   return loadCheckout(db, current);
 }
 
-export function organizationOf(db: Queryable, checkout: CheckoutRow): Promise<PresentedOrganization> {
-  return getOrganizationById(db, checkout.organization_id);
+/** The seller of a checkout, from the catalog cache when the row carries its catalog version. */
+export function organizationOf(db: Queryable, checkout: VersionedCheckout): Promise<PresentedOrganization> {
+  return getOrganizationById(db, checkout.organization_id, checkout.catalog_version);
 }
 
 function amountFor(price: ProductPriceRow, requested: number | null | undefined, issues: ValidationIssues): { amount: number | null; currency: string | null } {
@@ -80,31 +84,31 @@ function amountFor(price: ProductPriceRow, requested: number | null | undefined,
   return { amount, currency: price.price_currency ?? 'usd' };
 }
 
-async function resolvePrice(db: Queryable, subject: MerchantSubject, input: CheckoutCreate): Promise<ProductPriceRow & { organization_id: string }> {
+/** The price a checkout is created for, with its product, both visible to the subject and active. */
+async function resolvePrice(db: Queryable, subject: MerchantSubject, input: CheckoutCreate): Promise<{ price: PriceWithOrganization; product: LoadedProduct }> {
+  const isVisible = (organizationId: string) => (subject.kind === 'organization' ? subject.organizationId === organizationId : subject.organizationIds.includes(organizationId));
   if ('product_price_id' in input) {
     const price = await findPrice(db, input.product_price_id);
-    const visible = price && (subject.kind === 'organization' ? subject.organizationId === price.organization_id : subject.organizationIds.includes(price.organization_id));
-    if (!price || !visible) throw new ValidationError(['body', 'product_price_id'], 'Price does not exist.', input.product_price_id);
+    if (!price || !isVisible(price.organization_id)) throw new ValidationError(['body', 'product_price_id'], 'Price does not exist.', input.product_price_id);
     if (price.is_archived) throw new ValidationError(['body', 'product_price_id'], 'Price is archived.', input.product_price_id);
-    const product = await findProduct(db, price.product_id);
-    if (product?.is_archived) throw new ValidationError(['body', 'product_price_id'], 'Product is archived.', input.product_price_id);
-    return price;
+    const product = await findProductAt(db, price.product_id, price.catalog_version);
+    if (!product || product.is_archived) throw new ValidationError(['body', 'product_price_id'], 'Product is archived.', input.product_price_id);
+    return { price, product };
   }
   const product = await findProduct(db, input.product_id);
-  const visible = product && (subject.kind === 'organization' ? subject.organizationId === product.organization_id : subject.organizationIds.includes(product.organization_id));
-  if (!product || !visible) throw new ValidationError(['body', 'product_id'], 'Product does not exist.', input.product_id);
+  if (!product || !isVisible(product.organization_id)) throw new ValidationError(['body', 'product_id'], 'Product does not exist.', input.product_id);
   if (product.is_archived) throw new ValidationError(['body', 'product_id'], 'Product is archived.', input.product_id);
   const first = product.prices[0];
   const price = first ? await findPrice(db, first.id) : undefined;
   if (!price) throw new ValidationError(['body', 'product_id'], 'Product has no active price.', input.product_id);
-  return price;
+  return { price, product };
 }
 
 export async function createCheckout(trx: Transaction, config: Config, subject: MerchantSubject, input: CheckoutCreate): Promise<LoadedCheckout> {
-  const price = await resolvePrice(trx, subject, input);
+  const { price, product } = await resolvePrice(trx, subject, input);
   const organizationId = price.organization_id;
-  const blocked = await trx.selectFrom('organizations').select('blocked_at').where('id', '=', organizationId).executeTakeFirst();
-  if (blocked?.blocked_at) throw new NotPermitted();
+  const seller = await getOrganizationById(trx, organizationId, price.catalog_version);
+  if (seller.blocked_at) throw new NotPermitted();
   const issues = new ValidationIssues();
   const { amount, currency } = amountFor(price, input.amount, issues);
   let discountId: string | null = null;
@@ -119,8 +123,7 @@ export async function createCheckout(trx: Transaction, config: Config, subject: 
   // gives them on the checkout page).
   let customFieldData: Record<string, unknown> = {};
   if (input.custom_field_data && Object.keys(input.custom_field_data).length > 0) {
-    const product = await findProduct(trx, price.product_id);
-    customFieldData = validateCustomFieldData(product?.attached_custom_fields ?? [], input.custom_field_data, issues, { enforceRequired: false });
+    customFieldData = validateCustomFieldData(product.attached_custom_fields, input.custom_field_data, issues, { enforceRequired: false });
   }
   issues.throwIfAny();
   return openCheckout(trx, config, {
@@ -143,13 +146,13 @@ export async function createCheckout(trx: Transaction, config: Config, subject: 
     customer_metadata: JSON.stringify(input.customer_metadata ?? {}),
     success_url: input.success_url ?? null,
     embed_origin: input.embed_origin ?? null,
-  }, { price });
+  }, { price, product });
 }
 
 type OpenValues = Omit<Insertable<Tables['checkouts']>, 'id' | 'created_at' | 'client_secret' | 'expires_at' | 'tax_amount' | 'payment_processor_metadata'>;
 
 /** Writes a new open checkout (one hour to complete) and records `checkout.created`. */
-async function openCheckout(trx: Transaction, config: Config, values: OpenValues, known?: Pick<LoadedCheckout, 'price'>): Promise<LoadedCheckout> {
+async function openCheckout(trx: Transaction, config: Config, values: OpenValues, known?: Pick<LoadedCheckout, 'price' | 'product'>): Promise<LoadedCheckout> {
   const now = clock.now();
   const row = await repository.insert(trx, {
     ...values,
@@ -182,8 +185,8 @@ export async function openCheckoutFromLink(
   if (!product || !price) throw new ResourceNotFound();
   if (price.is_archived) throw new ValidationError(['body', 'product_price_id'], 'Price is archived.', price.id);
   if (product.is_archived) throw new ValidationError(['body', 'product_id'], 'Product is archived.', product.id);
-  const blocked = await trx.selectFrom('organizations').select('blocked_at').where('id', '=', link.organization_id).executeTakeFirst();
-  if (blocked?.blocked_at) throw new NotPermitted();
+  const seller = await getOrganizationById(trx, link.organization_id, price.catalog_version);
+  if (seller.blocked_at) throw new NotPermitted();
   const { amount, currency } = amountFor(price, null, new ValidationIssues());
   const fixed = price.amount_type === 'fixed';
   const linked = fixed && link.discount_id ? await findApplicableDiscount(trx, link.organization_id, { id: link.discount_id, productId: product.id }) : undefined;
@@ -206,7 +209,7 @@ export async function openCheckoutFromLink(
     customer_metadata: JSON.stringify({}),
     success_url: link.success_url,
     embed_origin: visit.embedOrigin ?? null,
-  });
+  }, { price, product });
 }
 
 /**
@@ -247,11 +250,28 @@ export async function getLegacyCheckout(db: Queryable, id: string): Promise<Load
   return loadCheckout(db, checkout);
 }
 
-/** Applies what the customer (or merchant) changed; only an open, unexpired checkout changes. */
-export async function applyUpdate(trx: Transaction, config: Config, checkout: CheckoutRow, input: CheckoutUpdatePublic & Partial<CheckoutUpdate>): Promise<LoadedCheckout> {
+/** The JSON columns of a checkout, written as JSON text (an array would otherwise go as a PostgreSQL array). */
+const JSON_COLUMNS = ['customer_billing_address', 'custom_field_data', 'metadata', 'customer_metadata', 'payment_processor_metadata'] as const;
+
+/** The columns to write for `changes` (values as the row reads them). */
+export function columnsOf(changes: Partial<CheckoutRow>): Updateable<Tables['checkouts']> {
+  const columns: Record<string, unknown> = { ...changes };
+  for (const column of JSON_COLUMNS) if (column in changes) columns[column] = JSON.stringify(changes[column]);
+  return columns as Updateable<Tables['checkouts']>;
+}
+
+/**
+ * Checks what the customer (or merchant) changes and answers the changed fields, as the row will
+ * read once written, with the price the checkout then has. Only an open, unexpired checkout changes.
+ */
+export async function prepareUpdate(
+  trx: Transaction,
+  checkout: VersionedCheckout,
+  input: CheckoutUpdatePublic & Partial<CheckoutUpdate>,
+): Promise<{ changes: Partial<CheckoutRow>; price: PriceWithOrganization }> {
   if (checkout.status !== 'open' || checkout.expires_at <= clock.now()) throw new ValidationError(['body'], 'Checkout is not open.', null, 'checkout_not_open');
   const issues = new ValidationIssues();
-  let price = await findPrice(trx, input.product_price_id ?? checkout.product_price_id);
+  const price = await findPriceAt(trx, input.product_price_id ?? checkout.product_price_id, checkout.catalog_version);
   if (!price) throw new Error('checkout price vanished');
   if (input.product_price_id && input.product_price_id !== checkout.product_price_id) {
     if (price.product_id !== checkout.product_id) issues.add(['body', 'product_price_id'], 'Price does not belong to the product.', input.product_price_id);
@@ -276,11 +296,11 @@ export async function applyUpdate(trx: Transaction, config: Config, checkout: Ch
   if (discountId && price.amount_type !== 'fixed') discountId = null;
   let customFieldData: Record<string, unknown> | undefined;
   if (input.custom_field_data && Object.keys(input.custom_field_data).length > 0) {
-    const product = await findProduct(trx, price.product_id);
+    const product = await findProductAt(trx, price.product_id, checkout.catalog_version);
     customFieldData = validateCustomFieldData(product?.attached_custom_fields ?? [], input.custom_field_data, issues, { enforceRequired: false });
   }
   issues.throwIfAny();
-  const updated = await repository.update(trx, checkout.id, {
+  const changes: Partial<CheckoutRow> = {
     modified_at: clock.now(),
     product_price_id: price.id,
     amount,
@@ -289,16 +309,23 @@ export async function applyUpdate(trx: Transaction, config: Config, checkout: Ch
     discount_id: discountId,
     ...(input.customer_name !== undefined ? { customer_name: input.customer_name } : {}),
     ...(input.customer_email !== undefined ? { customer_email: input.customer_email } : {}),
-    ...(input.customer_billing_address !== undefined ? { customer_billing_address: JSON.stringify(input.customer_billing_address) } : {}),
+    ...(input.customer_billing_address !== undefined ? { customer_billing_address: input.customer_billing_address } : {}),
     ...(input.customer_tax_id !== undefined ? { customer_tax_id: input.customer_tax_id } : {}),
-    ...(customFieldData ? { custom_field_data: JSON.stringify(customFieldData) } : {}),
-    ...(input.metadata ? { metadata: JSON.stringify(input.metadata) } : {}),
-    ...(input.customer_metadata ? { customer_metadata: JSON.stringify(input.customer_metadata) } : {}),
+    ...(customFieldData ? { custom_field_data: customFieldData } : {}),
+    ...(input.metadata ? { metadata: input.metadata } : {}),
+    ...(input.customer_metadata ? { customer_metadata: input.customer_metadata } : {}),
     ...(input.allow_discount_codes !== undefined && input.allow_discount_codes !== null ? { allow_discount_codes: input.allow_discount_codes } : {}),
     ...(input.customer_ip_address !== undefined ? { customer_ip_address: input.customer_ip_address } : {}),
     ...(input.success_url !== undefined ? { success_url: input.success_url } : {}),
     ...(input.embed_origin !== undefined ? { embed_origin: input.embed_origin } : {}),
-  });
+  };
+  return { changes, price };
+}
+
+/** Applies what the customer (or merchant) changed and records `checkout.updated`. */
+export async function applyUpdate(trx: Transaction, config: Config, checkout: VersionedCheckout, input: CheckoutUpdatePublic & Partial<CheckoutUpdate>): Promise<LoadedCheckout> {
+  const { changes, price } = await prepareUpdate(trx, checkout, input);
+  const updated = await repository.update(trx, checkout.id, columnsOf(changes));
   const loaded = await loadCheckout(trx, updated, { price });
   await recordEvent(trx, updated.organization_id, 'checkout.updated', presentCheckout(config, loaded));
   return loaded;

@@ -32,6 +32,23 @@ export function findByEmail(db: Queryable, organizationId: string, email: string
     .executeTakeFirst();
 }
 
+/** Creates the customer of this email, or sets the name and billing address given (those not null) on the one there is. */
+export async function upsertByEmail(
+  trx: Transaction,
+  values: { id: string; now: Date; organizationId: string; email: string; name: string | null; billingAddress: object | null },
+): Promise<CustomerRow> {
+  const address = values.billingAddress === null ? null : JSON.stringify(values.billingAddress);
+  const result = await sql<CustomerRow>`
+    INSERT INTO customers (id, created_at, organization_id, email, name, billing_address)
+    VALUES (${values.id}, ${values.now}, ${values.organizationId}, ${values.email}, ${values.name}, ${address}::jsonb)
+    ON CONFLICT (organization_id, lower(email)) WHERE deleted_at IS NULL DO UPDATE SET
+      name = coalesce(EXCLUDED.name, customers.name),
+      billing_address = coalesce(EXCLUDED.billing_address, customers.billing_address),
+      modified_at = CASE WHEN EXCLUDED.name IS NULL AND EXCLUDED.billing_address IS NULL THEN customers.modified_at ELSE EXCLUDED.created_at END
+    RETURNING *`.execute(trx);
+  return result.rows[0]!;
+}
+
 export function listVisible(
   db: Queryable,
   subject: MerchantSubject,

@@ -47,39 +47,19 @@ export async function createCustomer(trx: Transaction, subject: MerchantSubject,
 }
 
 /**
- * The organization's customer with this email, created when there is none: what a checkout does
- * when it is confirmed. Concurrent calls for one email meet on the unique index; the loser reads
- * the winner's row.
+ * The organization's customer with this email, created when there is none, its name and billing
+ * address updated to those given: what a checkout does when it is confirmed. One statement, so
+ * concurrent calls for one email meet on the unique index rather than race.
  */
-export async function upsertCustomerByEmail(trx: Transaction, organizationId: string, input: { email: string; name?: string | null; billingAddress?: object | null }): Promise<CustomerRow> {
-  const existing = await repository.findByEmail(trx, organizationId, input.email);
-  if (existing) {
-    if (!input.name && !input.billingAddress) return existing;
-    return repository.update(trx, existing.id, {
-      modified_at: clock.now(),
-      ...(input.name ? { name: input.name } : {}),
-      ...(input.billingAddress ? { billing_address: JSON.stringify(input.billingAddress) } : {}),
-    });
-  }
-  const inserted = await trx
-    .insertInto('customers')
-    .values({
-      id: newId(),
-      created_at: clock.now(),
-      organization_id: organizationId,
-      email: input.email,
-      name: input.name ?? null,
-      billing_address: input.billingAddress ? JSON.stringify(input.billingAddress) : null,
-      metadata: JSON.stringify({}),
-    })
-    // The one unique index that can conflict is (organization_id, lower(email)) among the living.
-    .onConflict((oc) => oc.doNothing())
-    .returningAll()
-    .executeTakeFirst();
-  if (inserted) return inserted;
-  const winner = await repository.findByEmail(trx, organizationId, input.email);
-  if (!winner) throw new Error('customer vanished between conflict and read');
-  return winner;
+export function upsertCustomerByEmail(trx: Transaction, organizationId: string, input: { email: string; name?: string | null; billingAddress?: object | null }): Promise<CustomerRow> {
+  return repository.upsertByEmail(trx, {
+    id: newId(),
+    now: clock.now(),
+    organizationId,
+    email: input.email,
+    name: input.name || null,
+    billingAddress: input.billingAddress ?? null,
+  });
 }
 
 export async function updateCustomer(trx: Transaction, subject: MerchantSubject, id: string, input: CustomerUpdate): Promise<CustomerRow> {

@@ -38,8 +38,11 @@ function visible(db: Queryable, subject: MerchantSubject) {
     .where(isVisibleOrganization(subject, 'organizations.id'));
 }
 
-export function findPresentedById(db: Queryable, id: string): Promise<PresentedOrganization | undefined> {
-  return db.selectFrom('organizations').select(PRESENTED_COLUMNS).where('id', '=', id).executeTakeFirst();
+/** An organization as what belongs to it shows it, and whether it is blocked. */
+export type SellerOrganization = PresentedOrganization & Pick<OrganizationRow, 'blocked_at'>;
+
+export function findSellerById(db: Queryable, id: string): Promise<SellerOrganization | undefined> {
+  return db.selectFrom('organizations').select([...PRESENTED_COLUMNS, 'blocked_at']).where('id', '=', id).executeTakeFirst();
 }
 
 const PRESENTED = sql.raw(PRESENTED_COLUMNS.join(', '));

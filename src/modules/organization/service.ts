@@ -2,7 +2,8 @@
 // token sees its own. Others do not exist for the caller (404). Slugs are unique forever: a deleted
 // organization keeps its slug.
 import type { OrganizationRow } from '../../db/schema/organization.js';
-import type { PresentedOrganization } from './repository.js';
+import type { PresentedOrganization, SellerOrganization } from './repository.js';
+import { LruCache } from '../../kit/cache.js';
 import type { MerchantSubject, UserSubject } from '../../kit/auth.js';
 import type { Queryable, Transaction } from '../../kit/db.js';
 import { ResourceNotFound, ValidationError } from '../../kit/errors.js';
@@ -61,10 +62,20 @@ export async function getOrganization(db: Queryable, subject: MerchantSubject, i
   return row;
 }
 
-/** An organization by id, for what belongs to it (a checkout shows its seller). */
-export async function getOrganizationById(db: Queryable, id: string): Promise<PresentedOrganization> {
-  const row = await repository.findPresentedById(db, id);
+/** Sellers by id and catalog version (see findProductAt: an organization change bumps it too). */
+const sellers = new LruCache<SellerOrganization>(1000);
+
+/**
+ * An organization by id, for what belongs to it (a checkout shows its seller). With the catalog
+ * version read alongside the row that names it, a cached copy is used.
+ */
+export async function getOrganizationById(db: Queryable, id: string, version?: number): Promise<SellerOrganization> {
+  const key = `${id}@${version}`;
+  const cached = version === undefined ? undefined : sellers.get(key);
+  if (cached) return cached;
+  const row = await repository.findSellerById(db, id);
   if (!row) throw new ResourceNotFound();
+  if (version !== undefined) sellers.set(key, row);
   return row;
 }
 

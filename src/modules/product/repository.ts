@@ -107,12 +107,21 @@ export async function catalogVersions(db: Queryable, organizationIds: readonly s
   return organizationIds.map((id) => versions.get(id) ?? 0);
 }
 
+/**
+ * The catalog version of the organization named by `organizationColumn`, to select alongside a row
+ * (a checkout, a price) so that what the row names can come from the catalog cache without another
+ * round trip.
+ */
+export function catalogVersionOf(organizationColumn: string) {
+  return sql<number>`coalesce((SELECT cv.version FROM catalog_versions cv WHERE cv.organization_id = ${sql.ref(organizationColumn)}), 0)`;
+}
+
 export function findPrice(db: Queryable, id: string) {
   return db
     .selectFrom('product_prices')
     .innerJoin('products', 'products.id', 'product_prices.product_id')
     .selectAll('product_prices')
-    .select('products.organization_id')
+    .select(['products.organization_id', catalogVersionOf('products.organization_id').as('catalog_version')])
     .where('product_prices.id', '=', id)
     .executeTakeFirst();
 }

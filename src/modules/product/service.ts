@@ -76,9 +76,38 @@ export function findProduct(db: Queryable, id: string): Promise<LoadedProduct | 
   return repository.findById(db, id);
 }
 
-/** A price by id, archived or not (checkouts and orders keep reading theirs), with its organization. */
+/** A price by id, archived or not (checkouts and orders keep reading theirs), with its organization and its catalog version. */
 export function findPrice(db: Queryable, id: string) {
   return repository.findPrice(db, id);
+}
+
+export type PriceWithOrganization = NonNullable<Awaited<ReturnType<typeof repository.findPrice>>>;
+
+/**
+ * Products and prices as of their organization's catalog version, which the caller read in the
+ * same statement as the row naming them (a checkout): the checkout flow reads them on every
+ * request, and the version makes a cached copy exact, as for pages of products. A copy read after
+ * the version may be newer than it, never older. Not for transactions that change the catalog
+ * (their version is not yet committed, and may never be).
+ */
+const catalogSnapshots = new LruCache<LoadedProduct | PriceWithOrganization>(5000);
+
+async function snapshot<T extends LoadedProduct | PriceWithOrganization>(key: string, version: number | undefined, read: () => Promise<T | undefined>): Promise<T | undefined> {
+  if (version === undefined) return read();
+  const cacheKey = `${key}@${version}`;
+  const cached = catalogSnapshots.get(cacheKey);
+  if (cached) return cached as T;
+  const value = await read();
+  if (value) catalogSnapshots.set(cacheKey, value);
+  return value;
+}
+
+export function findProductAt(db: Queryable, id: string, version: number | undefined): Promise<LoadedProduct | undefined> {
+  return snapshot(`product:${id}`, version, () => repository.findById(db, id));
+}
+
+export function findPriceAt(db: Queryable, id: string, version: number | undefined): Promise<PriceWithOrganization | undefined> {
+  return snapshot(`price:${id}`, version, () => repository.findPrice(db, id));
 }
 
 /** Products of one organization by id, with everything they embed (for other modules). */

@@ -65,6 +65,25 @@ describe('checkout sessions', () => {
     await expectError(floe.sdk().checkouts.custom.clientGet({ clientSecret: 'polar_c_unknown' }), ResourceNotFound);
   });
 
+  test('what a checkout shows follows every change to its product, price and organization', async () => {
+    const { sdk, organizationId } = await floe.createMerchant();
+    const product = await oneTime(sdk, organizationId);
+    const checkout = await sdk.checkouts.custom.create({ productPriceId: product.prices[0]!.id });
+    const client = floe.sdk();
+    // Read once, so that what it names is cached; then every kind of change must show.
+    assert.equal((await client.checkouts.custom.clientGet({ clientSecret: checkout.clientSecret })).product.name, 'E-book');
+    await sdk.organizations.update({ id: organizationId, organizationUpdate: { name: 'Renamed Shop' } });
+    assert.equal((await client.checkouts.custom.clientGet({ clientSecret: checkout.clientSecret })).organization.name, 'Renamed Shop');
+    await sdk.products.update({ id: product.id, productUpdate: { name: 'E-book, second edition' } });
+    assert.equal((await client.checkouts.custom.clientGet({ clientSecret: checkout.clientSecret })).product.name, 'E-book, second edition');
+    // A price left out of an update is archived: the checkout still shows it, archived, and refuses to be paid.
+    await sdk.products.update({ id: product.id, productUpdate: { prices: [{ type: 'one_time', amountType: 'fixed', priceAmount: 3000, priceCurrency: 'usd' }] } });
+    const archived = await client.checkouts.custom.clientGet({ clientSecret: checkout.clientSecret });
+    assert.equal(archived.productPrice.isArchived, true);
+    const refused = await expectError(client.checkouts.custom.clientConfirm({ clientSecret: checkout.clientSecret, checkoutConfirmStripe: { ...buyer, confirmationTokenId: 'tok_visa' } }), HTTPValidationError);
+    assert.ok((refused.detail ?? []).some((issue) => issue.msg === 'Price is archived.'));
+  });
+
   test('pay what you want within its bounds; free needs no payment', async () => {
     const { sdk, organizationId } = await floe.createMerchant();
     const tip = await sdk.products.create({ name: 'Tip jar', organizationId, prices: [{ type: 'one_time', amountType: 'custom', minimumAmount: 500, maximumAmount: 5000, presetAmount: 1000 }] });
@@ -112,6 +131,9 @@ describe('confirming', () => {
     assert.equal((await ordersOf(organizationId)).length, 1);
     const types = (await floe.db.selectFrom('events').select('type').where('organization_id', '=', organizationId).execute()).map((event) => event.type);
     for (const type of ['checkout.created', 'checkout.updated', 'order.created']) assert.ok(types.includes(type), type);
+    // As Polar's: the confirmation (with the customer's last changes) is one update, then the success another.
+    const updates = await floe.db.selectFrom('events').select('payload').where('organization_id', '=', organizationId).where('type', '=', 'checkout.updated').execute();
+    assert.deepEqual(updates.map((event) => (event.payload.data as { status: string }).status).sort(), ['confirmed', 'succeeded']);
     const customer = await sdk.customers.get({ id: confirmed.customerId! });
     assert.equal(customer.email, 'buyer@example.com');
   });

@@ -59,6 +59,12 @@ describe('customers', () => {
     const named = await transaction(floe.db, (trx) => upsertCustomerByEmail(trx, organizationId, { email: 'same@example.com', name: 'Sam' }));
     assert.equal(named.id, customers[0]!.id);
     assert.equal(named.name, 'Sam');
+    // What a later checkout gives replaces what was known; what it leaves out is kept.
+    const addressed = await transaction(floe.db, (trx) => upsertCustomerByEmail(trx, organizationId, { email: 'SAME@example.com', billingAddress: { country: 'FR' } }));
+    assert.equal(addressed.id, named.id);
+    assert.equal(addressed.name, 'Sam');
+    assert.deepEqual(addressed.billing_address, { country: 'FR' });
+    assert.ok(addressed.modified_at);
   });
 });
 
