@@ -173,3 +173,41 @@ export function jsonRequest(agent: Agent, url: string, options: { method?: strin
     request.end(body);
   });
 }
+
+/**
+ * Opens a server-sent event stream (on a connection of its own) and answers, once its headers
+ * arrived, a promise of the first event `until` accepts; the stream is closed then.
+ */
+export function openEventStream(url: string, until: (event: Record<string, unknown>) => boolean): Promise<{ event: Promise<Record<string, unknown>> }> {
+  return new Promise((opened, failed) => {
+    const request = httpRequest(url, { agent: false }, (response) => {
+      if (response.statusCode !== 200) return failed(new Error(`stream answered ${response.statusCode}`));
+      response.setEncoding('utf8');
+      const event = new Promise<Record<string, unknown>>((resolve, reject) => {
+        let buffered = '';
+        response.on('data', (chunk: string) => {
+          buffered += chunk;
+          let end: number;
+          while ((end = buffered.indexOf('\n\n')) >= 0) {
+            const message = buffered.slice(0, end);
+            buffered = buffered.slice(end + 2);
+            for (const line of message.split('\n')) {
+              if (!line.startsWith('data: ')) continue;
+              const parsed = JSON.parse(line.slice(6)) as Record<string, unknown>;
+              if (until(parsed)) {
+                resolve(parsed);
+                request.destroy();
+              }
+            }
+          }
+        });
+        response.on('error', reject);
+        response.on('close', () => reject(new Error('stream closed')));
+      });
+      event.catch(() => {});
+      opened({ event });
+    });
+    request.on('error', failed);
+    request.end();
+  });
+}

@@ -3,7 +3,7 @@
 // succeeded (its order written by the worker inside `floe serve`). Compared with pgbench's TPC-B
 // on the same PostgreSQL, the database's own ceiling for small write transactions.
 import { Agent } from 'node:http';
-import { jsonRequest, measurePgbench, type Measurement } from '../harness.js';
+import { jsonRequest, measurePgbench, openEventStream, type Measurement } from '../harness.js';
 import type { BenchCase } from './types.js';
 
 const BUYERS = 20;
@@ -31,15 +31,13 @@ export const purchaseCase: BenchCase = {
           try {
             const checkout = await jsonRequest(agent, `${floeUrl}/v1/checkouts/custom/`, { method: 'POST', headers: authorization, body: { product_price_id: priceId } });
             const client = `${floeUrl}/v1/checkouts/custom/client/${checkout.client_secret as string}`;
+            // As Polar's checkout page: listen on the checkout's stream, confirm, wait for the success.
+            const stream = await openEventStream(`${client}/stream`, (event) => (event.payload as { status?: string }).status === 'succeeded');
             await jsonRequest(agent, `${client}/confirm`, {
               method: 'POST',
               body: { customer_email: `buyer${buyer}@example.com`, customer_name: 'Bench Buyer', customer_billing_address: { country: 'US' }, confirmation_token_id: 'tok_visa' },
             });
-            for (;;) {
-              const current = await jsonRequest(agent, client);
-              if (current.status === 'succeeded') break;
-              await new Promise((resolve) => setTimeout(resolve, 5));
-            }
+            await stream.event;
             latencies.push(performance.now() - begin);
           } catch {
             errors++;

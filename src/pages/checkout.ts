@@ -14,7 +14,7 @@ import { embedJson, escapeHtml, money, page } from './html.js';
 
 
 // The page's behaviour: update the checkout as the customer types a discount code, confirm on
-// submit, then wait for the success and go to the success URL.
+// submit, then wait for the success on the checkout's event stream and go to the success URL.
 const SCRIPT = `
 const state = JSON.parse(document.getElementById('checkout-data').textContent);
 const api = '/v1/checkouts/custom/client/' + encodeURIComponent(state.client_secret);
@@ -54,17 +54,33 @@ form.addEventListener('submit', async (event) => {
     custom_field_data: custom,
   };
   if (state.payment_required) payload.confirmation_token_id = state.test_cards[card] || (card ? 'tok_unknown_card' : null);
+  let stream;
   try {
-    await call('/confirm', 'POST', payload);
-    for (let i = 0; i < 100; i++) {
-      const checkout = await call('', 'GET');
-      if (checkout.status === 'succeeded') { window.location.href = checkout.success_url; return; }
-      if (checkout.status === 'failed') throw new Error('The payment failed.');
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error('The payment is taking longer than expected.');
+    stream = await listen();
+    const confirmed = await call('/confirm', 'POST', payload);
+    await stream.outcome;
+    window.location.href = confirmed.success_url;
   } catch (e) { error.textContent = e.message; button.disabled = false; }
-});`;
+  finally { if (stream) stream.source.close(); }
+});
+// The checkout's event stream, opened before confirming so that the success cannot be missed.
+function listen() {
+  return new Promise((opened, failed) => {
+    const source = new EventSource(api + '/stream');
+    let settle;
+    const outcome = new Promise((resolve, reject) => { settle = { resolve, reject }; });
+    outcome.catch(() => {});
+    const timer = setTimeout(() => settle.reject(new Error('The payment is taking longer than expected.')), 30000);
+    source.onopen = () => opened({ source, outcome });
+    source.onerror = () => { if (source.readyState === EventSource.CLOSED) failed(new Error('Could not reach the checkout.')); };
+    source.onmessage = (message) => {
+      const event = JSON.parse(message.data);
+      if (event.key !== 'checkout.updated') return;
+      if (event.payload.status === 'succeeded') { clearTimeout(timer); settle.resolve(); }
+      if (event.payload.status === 'failed') { clearTimeout(timer); settle.reject(new Error('The payment failed.')); }
+    };
+  });
+}`;
 
 export function checkoutPages(app: App, { db, config }: Context): void {
   app.get('/checkout/:client_secret', {

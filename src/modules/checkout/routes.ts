@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { MERCHANT, readScopes, writeScopes } from '../../kit/auth.js';
 import type { Context } from '../../kit/context.js';
 import { transaction } from '../../kit/db.js';
@@ -22,6 +23,11 @@ import {
   ListResourceCheckout,
 } from './schemas.js';
 import * as service from './service.js';
+import { subscribe, type CheckoutStreamEvent } from './stream.js';
+
+/** How often an open stream checks for a change made by another process, and sends a keep-alive. */
+const STREAM_CHECK_MS = 1_000;
+const STREAM_PING_MS = 15_000;
 
 const tags = ['checkouts', 'custom'];
 const ANONYMOUS = { subjects: ['anonymous', 'user', 'organization', 'customer'] } as const;
@@ -91,6 +97,51 @@ export function checkoutRoutes(app: App, { db, config, payments, authenticator }
     handler: async (request) => {
       const loaded = await transaction(db, (trx) => service.updateCheckoutByClientSecret(trx, config, request.params.client_secret, request.body));
       return presentCheckoutPublic(config, loaded, await service.organizationOf(db, loaded.checkout));
+    },
+  });
+
+  // Server-sent events of the checkout (stream.ts), until the client goes away.
+  const streams = new Set<() => void>();
+  app.addHook('preClose', (done) => {
+    for (const close of streams) close();
+    done();
+  });
+  app.get('/v1/checkouts/custom/client/:client_secret/stream', {
+    schema: { hide: true, params: ClientSecretParams },
+    config: { auth: ANONYMOUS },
+    handler: async (request, reply) => {
+      const clientSecret = request.params.client_secret;
+      let status = await service.checkoutStatus(db, clientSecret);
+      if (status === undefined) throw new ResourceNotFound();
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      // Headers now: the page waits for them before it goes on to confirm.
+      raw.flushHeaders();
+      const send = (event: CheckoutStreamEvent) => {
+        if (event.key === 'checkout.updated' && event.payload.status) status = event.payload.status;
+        raw.write(`data: ${JSON.stringify(event)}\n\n`);
+      };
+      const unsubscribe = subscribe(clientSecret, send);
+      const check = setInterval(() => {
+        service.checkoutStatus(db, clientSecret).then(
+          (current) => {
+            if (current !== undefined && current !== status) send({ id: randomUUID(), key: 'checkout.updated', payload: { status: current } });
+          },
+          () => {},
+        );
+      }, STREAM_CHECK_MS);
+      // A comment now and then keeps proxies from closing a quiet stream.
+      const ping = setInterval(() => raw.write(': ping\n\n'), STREAM_PING_MS);
+      const close = () => {
+        unsubscribe();
+        clearInterval(check);
+        clearInterval(ping);
+        streams.delete(close);
+        raw.end();
+      };
+      streams.add(close);
+      raw.on('close', close);
     },
   });
 

@@ -26,6 +26,7 @@ import { getOrganizationById } from '../organization/service.js';
 import { findPrice, findPriceAt, findProduct, findProductAt, type LoadedProduct, type PriceWithOrganization } from '../product/service.js';
 import { presentCheckout, type LoadedCheckout } from './presenter.js';
 import * as repository from './repository.js';
+import { publishCheckoutEvent } from './stream.js';
 import type { VersionedCheckout } from './repository.js';
 import type { CheckoutCreate, CheckoutListQuery, CheckoutSortField, CheckoutUpdate, CheckoutUpdatePublic } from './schemas.js';
 
@@ -67,6 +68,11 @@ export async function getCheckoutByClientSecret(db: Queryable, clientSecret: str
   if (!checkout) throw new ResourceNotFound();
   const current = checkout.status === 'open' && checkout.expires_at <= clock.now() ? { ...checkout, status: 'expired' as const } : checkout;
   return loadCheckout(db, current);
+}
+
+/** The status of the checkout of a client secret (what its event stream starts from and checks). */
+export async function checkoutStatus(db: Queryable, clientSecret: string): Promise<CheckoutRow['status'] | undefined> {
+  return (await repository.findByClientSecret(db, clientSecret))?.status;
 }
 
 /** The seller of a checkout, from the catalog cache when the row carries its catalog version. */
@@ -328,6 +334,7 @@ export async function applyUpdate(trx: Transaction, config: Config, checkout: Ve
   const updated = await repository.update(trx, checkout.id, columnsOf(changes));
   const loaded = await loadCheckout(trx, updated, { price });
   await recordEvent(trx, updated.organization_id, 'checkout.updated', presentCheckout(config, loaded));
+  publishCheckoutEvent(trx, updated.client_secret, 'checkout.updated', { status: updated.status });
   return loaded;
 }
 

@@ -267,6 +267,70 @@ describe('confirming', () => {
   });
 });
 
+/** Reads server-sent events from a stream, each `data:` line parsed. */
+async function openStream(url: string) {
+  const controller = new AbortController();
+  const response = await fetch(url, { signal: controller.signal });
+  const events: { id: string; key: string; payload: { status?: string } }[] = [];
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    let buffered = '';
+    try {
+      for await (const chunk of response.body!) {
+        buffered += decoder.decode(chunk as Uint8Array, { stream: true });
+        let end: number;
+        while ((end = buffered.indexOf('\n\n')) >= 0) {
+          const message = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          for (const line of message.split('\n')) if (line.startsWith('data: ')) events.push(JSON.parse(line.slice(6)));
+        }
+      }
+    } catch {
+      // aborted
+    }
+  })();
+  return { response, events, close: async () => { controller.abort(); await reading; } };
+}
+
+describe('the checkout event stream', () => {
+  test('tells the page its checkout was confirmed, succeeded and has its order, as it happens', async () => {
+    const { sdk, organizationId } = await floe.createMerchant();
+    const product = await oneTime(sdk, organizationId);
+    const checkout = await sdk.checkouts.custom.create({ productPriceId: product.prices[0]!.id });
+    const unknown = await fetch(`${floe.baseUrl}/v1/checkouts/custom/client/polar_c_unknown/stream`);
+    assert.equal(unknown.status, 404);
+    const stream = await openStream(`${floe.baseUrl}/v1/checkouts/custom/client/${checkout.clientSecret}/stream`);
+    try {
+      assert.equal(stream.response.status, 200);
+      assert.equal(stream.response.headers.get('content-type'), 'text/event-stream');
+      await floe.sdk().checkouts.custom.clientConfirm({ clientSecret: checkout.clientSecret, checkoutConfirmStripe: { ...buyer, confirmationTokenId: 'tok_visa' } });
+      await until(async () => stream.events.some((event) => event.key === 'checkout.order_created'));
+      assert.deepEqual(
+        stream.events.map((event) => [event.key, event.payload.status]),
+        [['checkout.updated', 'confirmed'], ['checkout.updated', 'succeeded'], ['checkout.order_created', undefined]],
+      );
+      assert.ok(stream.events.every((event) => /^[0-9a-f-]{36}$/.test(event.id)));
+    } finally {
+      await stream.close();
+    }
+  });
+
+  test('a change made by another process reaches the stream too', async () => {
+    const { sdk, organizationId } = await floe.createMerchant();
+    const product = await oneTime(sdk, organizationId);
+    const checkout = await sdk.checkouts.custom.create({ productPriceId: product.prices[0]!.id });
+    const stream = await openStream(`${floe.baseUrl}/v1/checkouts/custom/client/${checkout.clientSecret}/stream`);
+    try {
+      // Straight in the database: no transaction of this process publishes it.
+      await floe.db.updateTable('checkouts').set({ status: 'expired' }).where('id', '=', checkout.id).execute();
+      await until(async () => stream.events.length > 0, 5_000);
+      assert.deepEqual(stream.events.map((event) => [event.key, event.payload.status]), [['checkout.updated', 'expired']]);
+    } finally {
+      await stream.close();
+    }
+  });
+});
+
 describe('events of a purchase', () => {
   test('parse in the SDK as the webhook payloads they become', async () => {
     const { parseEvent } = await import('./sdk-events.js');
