@@ -1,6 +1,6 @@
 // The one way Floe talks to PostgreSQL: a pooled Kysely instance and a transaction helper.
 // Services take a `Transaction` (or the database for reads) so a command is one transaction.
-import { Kysely, PostgresDialect, type Transaction as KyselyTransaction } from 'kysely';
+import { Kysely, PostgresDialect, type Insertable, type Transaction as KyselyTransaction } from 'kysely';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Tables } from '../db/schema/index.js';
@@ -78,11 +78,59 @@ export function afterCommit(trx: Transaction, callback: () => void): void {
   commitCallbacks.get(trx)?.add(callback);
 }
 
+type DeferredRows = Map<keyof Tables & string, Record<string, unknown>[]>;
+const deferredInserts = new WeakMap<Transaction, DeferredRows>();
+
+/**
+ * Inserts `rows` as the transaction's last statement, together with all other rows deferred so:
+ * the outbox rows of a change (its events, its jobs) then cost one round trip between them. Only
+ * for rows nothing in the transaction reads back.
+ */
+export function insertBeforeCommit<T extends keyof Tables & string>(trx: Transaction, table: T, rows: Insertable<Tables[T]>[]): void {
+  const deferred = deferredInserts.get(trx);
+  if (!deferred) throw new Error('insertBeforeCommit needs a transaction opened by transaction()');
+  const pending = deferred.get(table) ?? [];
+  for (const row of rows) pending.push(row as Record<string, unknown>);
+  deferred.set(table, pending);
+}
+
+/** Rows per statement, well under PostgreSQL's 65,535 parameters. */
+const DEFERRED_ROWS_PER_STATEMENT = 1000;
+
+/**
+ * One statement for every deferred row (all tables but the last in data-modifying CTEs), or, past
+ * DEFERRED_ROWS_PER_STATEMENT rows, a statement per slice of a table.
+ */
+async function insertDeferred(trx: Transaction, deferred: DeferredRows): Promise<void> {
+  // The tables are known only at run time, beyond what Kysely's types can follow.
+  type Insert = { values(rows: unknown[]): { execute(): Promise<unknown> } };
+  type Builder = { with(name: string, query: (db: Builder) => unknown): Builder; insertInto(table: string): Insert };
+  const builder = trx as unknown as Builder;
+  const tables = [...deferred.entries()];
+  const total = tables.reduce((count, [, rows]) => count + rows.length, 0);
+  if (total > DEFERRED_ROWS_PER_STATEMENT) {
+    for (const [table, rows] of tables) {
+      for (let start = 0; start < rows.length; start += DEFERRED_ROWS_PER_STATEMENT) {
+        await builder.insertInto(table).values(rows.slice(start, start + DEFERRED_ROWS_PER_STATEMENT)).execute();
+      }
+    }
+    return;
+  }
+  const last = tables.pop();
+  if (!last) return;
+  const withAll = tables.reduce((query, [table, rows], index) => query.with(`deferred_${index}`, (db) => db.insertInto(table).values(rows)), builder);
+  await withAll.insertInto(last[0]).values(last[1]).execute();
+}
+
 export async function transaction<T>(db: Database, work: (trx: Transaction) => Promise<T>): Promise<T> {
   const callbacks = new Set<() => void>();
-  const result = await db.transaction().execute((trx) => {
+  const result = await db.transaction().execute(async (trx) => {
+    const deferred: DeferredRows = new Map();
     commitCallbacks.set(trx, callbacks);
-    return work(trx);
+    deferredInserts.set(trx, deferred);
+    const value = await work(trx);
+    await insertDeferred(trx, deferred);
+    return value;
   });
   for (const callback of callbacks) callback();
   return result;

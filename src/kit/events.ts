@@ -1,7 +1,7 @@
 // Domain events go to the outbox (`events`) in the same transaction as the change that causes them;
 // webhook delivery reads them from there. `data` is the object exactly as the API's read schema
 // renders it, so a webhook payload and a GET of the same object agree.
-import { afterCommit, type Transaction } from './db.js';
+import { afterCommit, insertBeforeCommit, type Transaction } from './db.js';
 import { Signal } from './poll.js';
 import { newId } from './ids.js';
 import { clock } from './clock.js';
@@ -19,7 +19,7 @@ export async function recordEvent(
   return id!;
 }
 
-/** Several events of one change, in the order given, in one statement. */
+/** Several events of one change, in the order given; written with the transaction's other outbox rows, just before it commits. */
 export async function recordEvents(trx: Transaction, organizationId: string, events: { type: string; data: unknown }[]): Promise<string[]> {
   const now = clock.now();
   const rows = events.map(({ type, data }) => ({
@@ -30,7 +30,7 @@ export async function recordEvents(trx: Transaction, organizationId: string, eve
     payload: JSON.stringify({ type, data }),
     created_at: now,
   }));
-  await trx.insertInto('events').values(rows).execute();
+  insertBeforeCommit(trx, 'events', rows);
   afterCommit(trx, () => eventsRecorded.raise());
   return rows.map((row) => row.id);
 }

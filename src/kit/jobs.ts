@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import type { RunningWorker, BackgroundTask } from '../worker.js';
 import { clock } from './clock.js';
 import type { Context } from './context.js';
-import { afterCommit, type Queryable, type Transaction } from './db.js';
+import { afterCommit, insertBeforeCommit, type Queryable, type Transaction } from './db.js';
 import { pollLoop, Signal } from './poll.js';
 
 export type JobPayload = Record<string, unknown>;
@@ -38,10 +38,8 @@ export async function enqueueJob(
   payload: JobPayload,
   options: { runAt?: Date; maxAttempts?: number } = {},
 ): Promise<void> {
-  await trx
-    .insertInto('jobs')
-    .values({ name, payload: JSON.stringify(payload), run_at: options.runAt ?? clock.now(), max_attempts: options.maxAttempts ?? 10, created_at: clock.now() })
-    .execute();
+  // Written with the transaction's other outbox rows, just before it commits.
+  insertBeforeCommit(trx, 'jobs', [{ name, payload: JSON.stringify(payload), run_at: options.runAt ?? clock.now(), max_attempts: options.maxAttempts ?? 10, created_at: clock.now() }]);
   afterCommit(trx, () => jobsEnqueued.raise());
 }
 

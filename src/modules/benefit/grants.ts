@@ -5,6 +5,7 @@
 // change, so evaluations running twice or at once never grant twice. Each benefit is granted in a
 // transaction of its own: a third party failing for one benefit neither undoes nor blocks the
 // others, records its error on its grant, and makes the job fail so that it is retried.
+import { sql } from 'kysely';
 import type { BenefitGrantRow, BenefitRow } from '../../db/schema/catalog.js';
 import type { CustomerRow } from '../../db/schema/commerce.js';
 import { clock } from '../../kit/clock.js';
@@ -150,31 +151,26 @@ async function applyChanges(context: Context, changes: Change[]): Promise<void> 
   if (failures.length > 0) throw new IntegrationError(failures.join('; '));
 }
 
-async function benefitsOfProduct(context: Context, productId: string): Promise<string[]> {
-  const rows = await context.db
-    .selectFrom('product_benefits')
-    .innerJoin('benefits', 'benefits.id', 'product_benefits.benefit_id')
-    .select('benefits.id')
-    .where('product_benefits.product_id', '=', productId)
-    .where('benefits.deleted_at', 'is', null)
-    .orderBy('product_benefits.order')
-    .execute();
-  return rows.map((row) => row.id);
+/**
+ * The benefits the product grants (in its order; none when `entitled` is false) and those the
+ * customer holds from the origin, in one read.
+ */
+async function wantedAndHeld(context: Context, customerId: string, productId: string, origin: GrantOrigin, entitled: boolean): Promise<{ wanted: string[]; held: string[] }> {
+  const { column, id } = originOf(origin);
+  const result = await sql<{ wanted: string[]; held: string[] }>`SELECT
+      CASE WHEN ${entitled} THEN ARRAY(
+        SELECT b.id FROM product_benefits pb JOIN benefits b ON b.id = pb.benefit_id AND b.deleted_at IS NULL
+        WHERE pb.product_id = ${productId} ORDER BY pb."order") ELSE '{}' END AS wanted,
+      ARRAY(SELECT g.benefit_id FROM benefit_grants g
+        WHERE ${sql.ref(`g.${column}`)} = ${id} AND g.customer_id = ${customerId} AND g.revoked_at IS NULL) AS held`.execute(context.db);
+  return result.rows[0]!;
 }
 
 /** Grants the product's benefits for an origin, and revokes its grants of benefits no longer on it. */
 async function entitle(context: Context, customerId: string, productId: string, origin: GrantOrigin, entitled: boolean): Promise<void> {
-  const wanted = entitled ? await benefitsOfProduct(context, productId) : [];
-  const { column, id } = originOf(origin);
-  const held = await context.db
-    .selectFrom('benefit_grants')
-    .select('benefit_id')
-    .where(column, '=', id)
-    .where('customer_id', '=', customerId)
-    .where('revoked_at', 'is', null)
-    .execute();
+  const { wanted, held } = await wantedAndHeld(context, customerId, productId, origin, entitled);
   const changes: Change[] = wanted.map((benefitId) => ({ kind: 'grant', benefitId, customerId, origin }));
-  for (const { benefit_id: benefitId } of held) {
+  for (const benefitId of held) {
     if (!wanted.includes(benefitId)) changes.push({ kind: 'revoke', benefitId, customerId, origin });
   }
   await applyChanges(context, changes);
