@@ -19,6 +19,8 @@ export interface EmbeddedDatabase {
 }
 
 const USER = 'postgres';
+/** The longest Unix socket path the system takes (sun_path, less its terminating byte). */
+const MAX_SOCKET_PATH = 107;
 const DATABASE = 'floe';
 
 function freePort(): Promise<number> {
@@ -92,7 +94,14 @@ export async function startEmbeddedPostgres(
 ): Promise<EmbeddedDatabase> {
   const pgDir = join(dataDir, 'postgres');
   const password = readOrCreatePassword(dataDir);
-  const urlFor = (port: number) => `postgres://${USER}:${password}@127.0.0.1:${port}/${DATABASE}`;
+  // Floe connects through the server's Unix socket, kept in the data dir, when there is one: on
+  // the same host it costs less per statement than TCP on loopback. TCP (loopback only) stays for
+  // the rest, and for data dirs whose path is too long for a socket's.
+  const socketFor = (port: number) => join(pgDir, `.s.PGSQL.${port}`);
+  const urlFor = (port: number) =>
+    existsSync(socketFor(port))
+      ? `postgres://${USER}:${password}@localhost:${port}/${DATABASE}?host=${encodeURIComponent(pgDir)}`
+      : `postgres://${USER}:${password}@127.0.0.1:${port}/${DATABASE}`;
 
   const existing = runningPort(pgDir);
   if (existing !== undefined) {
@@ -113,8 +122,8 @@ export async function startEmbeddedPostgres(
     createPostgresUser: isRoot,
     // C locale: present on every machine (en_US.UTF-8, the package's default, often is not).
     initdbFlags: ['--encoding=UTF8', '--locale=C', '--lc-messages=C'],
-    // TCP on loopback only; no Unix socket, so nothing is written outside the data dir.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+    // TCP on loopback only, and a Unix socket in the data dir: nothing is written outside it.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${socketFor(port).length < MAX_SOCKET_PATH ? pgDir : ''}`, '-c', 'max_connections=200'],
     onLog: () => {},
     onError: (error) => log(`embedded PostgreSQL: ${String(error)}`),
   });
@@ -128,6 +137,6 @@ export async function startEmbeddedPostgres(
   const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
   if (found.rowCount === 0) await client.query(`CREATE DATABASE ${DATABASE}`);
   await client.end();
-  log(`embedded PostgreSQL listening on 127.0.0.1:${port}`);
+  log(`embedded PostgreSQL listening on 127.0.0.1:${port}${existsSync(socketFor(port)) ? ` and on its socket in ${pgDir}` : ""}`);
   return { url: urlFor(port), stop: () => server.stop() };
 }

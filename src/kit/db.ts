@@ -83,8 +83,8 @@ const deferredInserts = new WeakMap<Transaction, DeferredRows>();
 
 /**
  * Inserts `rows` as the transaction's last statement, together with all other rows deferred so:
- * the outbox rows of a change (its events, its jobs) then cost one round trip between them. Only
- * for rows nothing in the transaction reads back.
+ * the rows a change only adds (its events, its jobs, a session token) then cost one round trip
+ * between them. Only for rows nothing in the transaction reads back.
  */
 export function insertBeforeCommit<T extends keyof Tables & string>(trx: Transaction, table: T, rows: Insertable<Tables[T]>[]): void {
   const deferred = deferredInserts.get(trx);

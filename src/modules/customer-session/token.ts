@@ -3,7 +3,7 @@
 // only as an HMAC, valid for an hour as Polar's, and seeing nothing but their customer.
 import type { Authenticator, ResolvedToken } from '../../kit/auth.js';
 import { clock } from '../../kit/clock.js';
-import type { Queryable, Transaction } from '../../kit/db.js';
+import { insertBeforeCommit, type Queryable, type Transaction } from '../../kit/db.js';
 import { newId } from '../../kit/ids.js';
 import { generateToken } from '../access-token/token.js';
 
@@ -20,10 +20,8 @@ export async function createCustomerSessionToken(
   const now = clock.now();
   const expiresAt = new Date(now.getTime() + CUSTOMER_SESSION_TTL_MS);
   const id = newId();
-  await trx
-    .insertInto('customer_sessions')
-    .values({ id, token_hash: authenticator.hashToken(token), customer_id: customerId, expires_at: expiresAt, created_at: now })
-    .execute();
+  // Nothing reads it before the transaction commits: written with its last statement.
+  insertBeforeCommit(trx, 'customer_sessions', [{ id, token_hash: authenticator.hashToken(token), customer_id: customerId, expires_at: expiresAt, created_at: now }]);
   return { id, token, createdAt: now, expiresAt };
 }
 

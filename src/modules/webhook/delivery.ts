@@ -33,45 +33,48 @@ export const deliveriesDue = new Signal();
 /** Bytes of a response body kept with the attempt. */
 const RESPONSE_EXCERPT_BYTES = 2048;
 
+/**
+ * Fans a batch of recorded events out to the endpoints subscribed to them. One statement claims
+ * the batch, marks it dispatched and answers, for each event, the endpoints to deliver it to (the
+ * payload only then: most events of most organizations go nowhere); the deliveries are inserted in
+ * the same transaction, so a crash between the two loses nothing.
+ */
 async function dispatchEvents(db: Database): Promise<number> {
   return transaction(db, async (trx) => {
-    const events = (
-      await sql<{ id: string; organization_id: string; type: string; payload: { type: string; data: unknown }; organization_name: string }>`
-        SELECT e.id, e.organization_id, e.type, e.payload, o.name AS organization_name
-        FROM events e JOIN organizations o ON o.id = e.organization_id
-        WHERE e.dispatched_at IS NULL
-        ORDER BY e.created_at
-        LIMIT ${DISPATCH_BATCH}
-        FOR UPDATE OF e SKIP LOCKED`.execute(trx)
-    ).rows;
-    if (events.length === 0) return 0;
-    const organizationIds = [...new Set(events.map((event) => event.organization_id))];
-    const endpoints = await trx
-      .selectFrom('webhook_endpoints')
-      .select(['id', 'organization_id', 'format', 'events'])
-      .where('deleted_at', 'is', null)
-      .where('organization_id', '=', sql<string>`ANY(${organizationIds}::uuid[])`)
-      .execute();
     const now = clock.now();
-    const rows = events.flatMap((event) =>
-      endpoints
-        .filter((endpoint) => endpoint.organization_id === event.organization_id && endpoint.events.includes(event.type))
-        .map((endpoint) => ({
-          id: newId(),
-          created_at: now,
-          event_id: event.id,
-          endpoint_id: endpoint.id,
-          payload: renderPayload(endpoint.format as WebhookFormat, event.payload, event.organization_name),
-          attempts: 0,
-          next_attempt_at: now,
-        })),
+    const fannedOut = (
+      await sql<{ id: string; endpoint_id: string | null; format: WebhookFormat | null; payload: { type: string; data: unknown } | null; organization_name: string | null }>`
+        WITH claimed AS (
+          SELECT id FROM events WHERE dispatched_at IS NULL ORDER BY created_at LIMIT ${DISPATCH_BATCH} FOR UPDATE SKIP LOCKED
+        ), marked AS (
+          UPDATE events e SET dispatched_at = ${now} FROM claimed WHERE e.id = claimed.id
+          RETURNING e.id, e.organization_id, e.type, e.payload
+        )
+        SELECT m.id, ep.id AS endpoint_id, ep.format, CASE WHEN ep.id IS NOT NULL THEN m.payload END AS payload, o.name AS organization_name
+        FROM marked m
+        LEFT JOIN webhook_endpoints ep ON ep.organization_id = m.organization_id AND ep.deleted_at IS NULL AND m.type = ANY(ep.events)
+        LEFT JOIN organizations o ON ep.id IS NOT NULL AND o.id = m.organization_id`.execute(trx)
+    ).rows;
+    const rows = fannedOut.flatMap((row) =>
+      row.endpoint_id && row.format && row.payload
+        ? [
+            {
+              id: newId(),
+              created_at: now,
+              event_id: row.id,
+              endpoint_id: row.endpoint_id,
+              payload: renderPayload(row.format, row.payload, row.organization_name ?? ''),
+              attempts: 0,
+              next_attempt_at: now,
+            },
+          ]
+        : [],
     );
     if (rows.length > 0) afterCommit(trx, () => deliveriesDue.raise());
     for (let start = 0; start < rows.length; start += 1000) {
       await trx.insertInto('webhook_events').values(rows.slice(start, start + 1000)).onConflict((oc) => oc.columns(['event_id', 'endpoint_id']).doNothing()).execute();
     }
-    await trx.updateTable('events').set({ dispatched_at: now }).where('id', '=', sql<string>`ANY(${events.map((event) => event.id)}::uuid[])`).execute();
-    return events.length;
+    return new Set(fannedOut.map((row) => row.id)).size;
   });
 }
 
