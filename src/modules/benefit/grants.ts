@@ -7,7 +7,7 @@
 // others, records its error on its grant, and makes the job fail so that it is retried.
 import { sql } from 'kysely';
 import type { BenefitGrantRow, BenefitRow } from '../../db/schema/catalog.js';
-import type { CustomerRow } from '../../db/schema/commerce.js';
+import type { CustomerRow, SubscriptionStatus } from '../../db/schema/commerce.js';
 import { clock } from '../../kit/clock.js';
 import type { Context } from '../../kit/context.js';
 import { transaction, type Transaction } from '../../kit/db.js';
@@ -151,24 +151,22 @@ async function applyChanges(context: Context, changes: Change[]): Promise<void> 
   if (failures.length > 0) throw new IntegrationError(failures.join('; '));
 }
 
-/**
- * The benefits the product grants (in its order; none when `entitled` is false) and those the
- * customer holds from the origin, in one read.
- */
-async function wantedAndHeld(context: Context, customerId: string, productId: string, origin: GrantOrigin, entitled: boolean): Promise<{ wanted: string[]; held: string[] }> {
-  const { column, id } = originOf(origin);
-  const result = await sql<{ wanted: string[]; held: string[] }>`SELECT
-      CASE WHEN ${entitled} THEN ARRAY(
-        SELECT b.id FROM product_benefits pb JOIN benefits b ON b.id = pb.benefit_id AND b.deleted_at IS NULL
-        WHERE pb.product_id = ${productId} ORDER BY pb."order") ELSE '{}' END AS wanted,
-      ARRAY(SELECT g.benefit_id FROM benefit_grants g
-        WHERE ${sql.ref(`g.${column}`)} = ${id} AND g.customer_id = ${customerId} AND g.revoked_at IS NULL) AS held`.execute(context.db);
-  return result.rows[0]!;
+/** What the product (a column of the row being read) grants, in its order, as an SQL array. */
+function benefitsOf(productId: ReturnType<typeof sql.ref>) {
+  return sql<string[]>`ARRAY(SELECT b.id FROM product_benefits pb JOIN benefits b ON b.id = pb.benefit_id AND b.deleted_at IS NULL WHERE pb.product_id = ${productId} ORDER BY pb."order")`;
 }
 
-/** Grants the product's benefits for an origin, and revokes its grants of benefits no longer on it. */
-async function entitle(context: Context, customerId: string, productId: string, origin: GrantOrigin, entitled: boolean): Promise<void> {
-  const { wanted, held } = await wantedAndHeld(context, customerId, productId, origin, entitled);
+/** What the customer (a column of the row being read) holds from the origin, as an SQL array. */
+function heldFrom(origin: GrantOrigin, customerId: ReturnType<typeof sql.ref>) {
+  const { column, id } = originOf(origin);
+  return sql<string[]>`ARRAY(SELECT g.benefit_id FROM benefit_grants g WHERE ${sql.ref(`g.${column}`)} = ${id} AND g.customer_id = ${customerId} AND g.revoked_at IS NULL)`;
+}
+
+/**
+ * Grants the benefits the origin entitles the customer to (`wanted`: the product's, or none), and
+ * revokes those it holds from the origin (`held`) that are no longer wanted.
+ */
+async function entitle(context: Context, customerId: string, origin: GrantOrigin, wanted: string[], held: string[]): Promise<void> {
   const changes: Change[] = wanted.map((benefitId) => ({ kind: 'grant', benefitId, customerId, origin }));
   for (const benefitId of held) {
     if (!wanted.includes(benefitId)) changes.push({ kind: 'revoke', benefitId, customerId, origin });
@@ -178,17 +176,25 @@ async function entitle(context: Context, customerId: string, productId: string, 
 
 /** After an order: a one-time purchase grants for good; a subscription's order defers to it. */
 export async function evaluateOrder(context: Context, orderId: string): Promise<void> {
-  const order = await context.db.selectFrom('orders').select(['customer_id', 'product_id', 'subscription_id']).where('id', '=', orderId).executeTakeFirst();
+  const origin = { orderId };
+  const result = await sql<{ customer_id: string; subscription_id: string | null; wanted: string[]; held: string[] }>`
+    SELECT o.customer_id, o.subscription_id, ${benefitsOf(sql.ref('o.product_id'))} AS wanted, ${heldFrom(origin, sql.ref('o.customer_id'))} AS held
+    FROM orders o WHERE o.id = ${orderId}`.execute(context.db);
+  const order = result.rows[0];
   if (!order) return;
   if (order.subscription_id) return evaluateSubscription(context, order.subscription_id);
-  await entitle(context, order.customer_id, order.product_id, { orderId }, true);
+  await entitle(context, order.customer_id, origin, order.wanted, order.held);
 }
 
 /** A subscription grants its product's benefits while active, and revokes them otherwise. */
 export async function evaluateSubscription(context: Context, subscriptionId: string): Promise<void> {
-  const subscription = await context.db.selectFrom('subscriptions').select(['customer_id', 'product_id', 'status']).where('id', '=', subscriptionId).executeTakeFirst();
+  const origin = { subscriptionId };
+  const result = await sql<{ customer_id: string; status: SubscriptionStatus; wanted: string[]; held: string[] }>`
+    SELECT s.customer_id, s.status, ${benefitsOf(sql.ref('s.product_id'))} AS wanted, ${heldFrom(origin, sql.ref('s.customer_id'))} AS held
+    FROM subscriptions s WHERE s.id = ${subscriptionId}`.execute(context.db);
+  const subscription = result.rows[0];
   if (!subscription) return;
-  await entitle(context, subscription.customer_id, subscription.product_id, { subscriptionId }, ACTIVE_SUBSCRIPTION.has(subscription.status));
+  await entitle(context, subscription.customer_id, origin, ACTIVE_SUBSCRIPTION.has(subscription.status) ? subscription.wanted : [], subscription.held);
 }
 
 /** After a product's benefits changed: every subscription and one-time order of it, in jobs. */

@@ -120,6 +120,11 @@ export function checkoutRoutes(app: App, { db, config, payments, authenticator }
       raw.flushHeaders();
       const send = (event: CheckoutStreamEvent) => {
         if (event.key === 'checkout.updated' && event.payload.status) status = event.payload.status;
+        // The events of one commit leave in one write.
+        if (!raw.writableCorked) {
+          raw.cork();
+          process.nextTick(() => raw.uncork());
+        }
         raw.write(`data: ${JSON.stringify(event)}\n\n`);
       };
       const unsubscribe = subscribe(clientSecret, send);
