@@ -1,7 +1,6 @@
 // Shared by the bench scripts: a PostgreSQL database for the run, child servers on loopback, and
 // autocannon runs summarised as table rows.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { request as httpRequest, type Agent } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
@@ -14,30 +13,12 @@ export interface BenchDatabase {
   close(): Promise<void>;
 }
 
-/** Where Debian's PostgreSQL keeps its Unix socket. */
-const LOCAL_SOCKET_DIR = '/var/run/postgresql';
-
-/**
- * The URL through the server's Unix socket when it is the local server on its usual port and has
- * its usual socket: Floe next to its PostgreSQL connects so (each statement costs less than over
- * TCP on loopback), and every server of the bench, baselines and pgbench included, connects the
- * same way. (The embedded server's URL already goes through its socket.)
- */
-function throughLocalSocket(url: string): string {
-  const parsed = new URL(url);
-  const local = ['127.0.0.1', 'localhost'].includes(parsed.hostname) && (parsed.port || '5432') === '5432';
-  if (!local || !existsSync(`${LOCAL_SOCKET_DIR}/.s.PGSQL.5432`)) return url;
-  parsed.hostname = 'localhost';
-  parsed.searchParams.set('host', LOCAL_SOCKET_DIR);
-  return parsed.toString();
-}
-
 /** A fresh, migrated database on the same server tests use (local PostgreSQL, else embedded). */
 export async function createBenchDatabase(): Promise<BenchDatabase> {
   const server = await findTestServer();
   const name = `floe_bench_${randomBytes(4).toString('hex')}`;
   await adminQuery(server.url, `CREATE DATABASE ${name}`);
-  const url = throughLocalSocket(withDatabase(server.url, name));
+  const url = withDatabase(server.url, name);
   await migrate(url);
   return {
     url,
@@ -147,7 +128,7 @@ export async function measurePgbench(seconds = 10): Promise<number | null> {
   const server = await findTestServer();
   const name = `floe_pgbench_${randomBytes(4).toString('hex')}`;
   await adminQuery(server.url, `CREATE DATABASE ${name}`);
-  const url = throughLocalSocket(withDatabase(server.url, name));
+  const url = withDatabase(server.url, name);
   const run = (args: string[]) =>
     new Promise<string | null>((resolve) => {
       const child = spawn('pgbench', [...args, url], { stdio: ['ignore', 'pipe', 'pipe'] });
