@@ -71,7 +71,15 @@ function listen() {
     const outcome = new Promise((resolve, reject) => { settle = { resolve, reject }; });
     outcome.catch(() => {});
     const timer = setTimeout(() => settle.reject(new Error('The payment is taking longer than expected.')), 30000);
-    source.onopen = () => opened({ source, outcome });
+    let openedOnce = false;
+    source.onopen = () => {
+      if (!openedOnce) { openedOnce = true; return opened({ source, outcome }); }
+      // Back after a drop: what happened meanwhile was not sent, so ask.
+      call('', 'GET').then((checkout) => {
+        if (checkout.status === 'succeeded') { clearTimeout(timer); settle.resolve(); }
+        if (checkout.status === 'failed') { clearTimeout(timer); settle.reject(new Error('The payment failed.')); }
+      }, () => {});
+    };
     source.onerror = () => { if (source.readyState === EventSource.CLOSED) failed(new Error('Could not reach the checkout.')); };
     source.onmessage = (message) => {
       const event = JSON.parse(message.data);
