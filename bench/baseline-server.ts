@@ -2,10 +2,12 @@
 // bare Fastify routes answering `{}`, doing one primary-key SELECT, and doing one single-row UPDATE.
 import Fastify from 'fastify';
 import pg from 'pg';
+import { DEFAULT_POOL_SIZE } from '../src/config.js';
 
 const url = process.env.DATABASE_URL;
 if (!url) throw new Error('DATABASE_URL is required');
-const pool = new pg.Pool({ connectionString: url, max: 20 });
+// The same pool size as Floe's default.
+const pool = new pg.Pool({ connectionString: url, max: DEFAULT_POOL_SIZE });
 
 await pool.query('CREATE TABLE IF NOT EXISTS bench_rows (id uuid PRIMARY KEY, name text NOT NULL, counter integer NOT NULL DEFAULT 0)');
 const { rows } = await pool.query<{ id: string }>(

@@ -9,6 +9,8 @@ export interface Config {
   host: string;
   /** An external PostgreSQL; when absent Floe runs its embedded one in `dataDir`. */
   databaseUrl: string | undefined;
+  /** Connections each process keeps to PostgreSQL. */
+  databasePoolSize: number;
   dataDir: string;
   /** Public URL used in links (checkout pages, portal, file URLs), without a trailing slash. */
   baseUrl: string;
@@ -110,6 +112,13 @@ function readSecret(environment: Environment, dataDir: string): string {
   }
 }
 
+/**
+ * Few connections serve best: PostgreSQL runs a process per connection, and more of them than the
+ * cores can run at once only queue there, at a cost (20 buyers on two cores: 247 purchases/s with
+ * 10 connections, 208/s with 20).
+ */
+export const DEFAULT_POOL_SIZE = 10;
+
 export function readConfig(environment: Environment = process.env): Config {
   const port = readPort(environment);
   const host = environment.HOST || '127.0.0.1';
@@ -134,6 +143,7 @@ export function readConfig(environment: Environment = process.env): Config {
     port,
     host,
     databaseUrl,
+    databasePoolSize: readPositiveInteger('FLOE_DATABASE_POOL_SIZE', environment.FLOE_DATABASE_POOL_SIZE, DEFAULT_POOL_SIZE),
     dataDir,
     baseUrl,
     secret: readSecret(environment, dataDir),

@@ -26,7 +26,7 @@ Commands:
   token revoke TOKEN    Revoke an access token (by value or id)
 
 Settings come from the environment: PORT, HOST, DATABASE_URL, FLOE_DATA_DIR, FLOE_BASE_URL,
-FLOE_SECRET, FLOE_LOG_LEVEL.`;
+FLOE_SECRET, FLOE_LOG_LEVEL, FLOE_DATABASE_POOL_SIZE (see the README for the rest).`;
 
 const stderr = (message: string) => process.stderr.write(`floe: ${message}\n`);
 
@@ -52,7 +52,7 @@ function onSignals(stop: () => Promise<void>): void {
 }
 
 async function serve(config: Config, options: { withWorker: boolean }): Promise<void> {
-  const runtime = await startRuntime(config, stderr);
+  const runtime = await startRuntime(config, stderr, { poolSize: config.databasePoolSize });
   const { app, context } = await buildApp(config, runtime.database.db);
   const worker = options.withWorker ? startWorker(context) : undefined;
   onSignals(async () => {
@@ -64,7 +64,7 @@ async function serve(config: Config, options: { withWorker: boolean }): Promise<
 }
 
 async function worker(config: Config): Promise<void> {
-  const runtime = await startRuntime(config, stderr);
+  const runtime = await startRuntime(config, stderr, { poolSize: config.databasePoolSize });
   const { context } = await buildApp(config, runtime.database.db);
   const running = startWorker(context);
   onSignals(async () => {

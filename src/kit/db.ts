@@ -3,6 +3,7 @@
 import { Kysely, PostgresDialect, type Insertable, type Transaction as KyselyTransaction } from 'kysely';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { DEFAULT_POOL_SIZE } from '../config.js';
 import type { Tables } from '../db/schema/index.js';
 
 // int8 (counts, sums) as numbers: every bigint Floe stores is an amount of cents or a count far
@@ -55,7 +56,7 @@ function prepareStatements(pool: pg.Pool): pg.Pool {
 }
 
 export function openDatabase(url: string, options: { max?: number } = {}): DatabaseHandle {
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 20 });
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? DEFAULT_POOL_SIZE });
   // An idle client that loses its connection must not crash the process.
   pool.on('error', () => {});
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: prepareStatements(pool) }) });

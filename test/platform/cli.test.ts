@@ -70,6 +70,9 @@ describe('configuration', () => {
     assert.equal(config.host, '127.0.0.1');
     assert.equal(config.baseUrl, 'http://127.0.0.1:8000');
     assert.equal(config.databaseUrl, undefined);
+    assert.equal(config.databasePoolSize, 10);
+    assert.equal(readConfig({ FLOE_DATA_DIR: dataDir, FLOE_DATABASE_POOL_SIZE: '4' }).databasePoolSize, 4);
+    assert.throws(() => readConfig({ FLOE_DATA_DIR: dataDir, FLOE_DATABASE_POOL_SIZE: '0' }), /FLOE_DATABASE_POOL_SIZE/);
     // The generated secret is kept in the data dir and reused.
     assert.equal(readConfig({ FLOE_DATA_DIR: dataDir }).secret, config.secret);
     assert.throws(() => readConfig({ FLOE_DATA_DIR: dataDir, PORT: '70000' }), ConfigError);
