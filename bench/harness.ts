@@ -115,8 +115,9 @@ export async function measure(name: string, options: MeasureOptions): Promise<Me
   };
 }
 
+/** A port for a child server: below the kernel's ephemeral range (32768 and up), so no outgoing connection holds it. */
 export function freePortNumber(): number {
-  return 20000 + Math.floor(Math.random() * 20000);
+  return 20000 + Math.floor(Math.random() * 12000);
 }
 
 /**

@@ -108,7 +108,8 @@ describe('migrations', () => {
 describe('embedded PostgreSQL', () => {
   test('serve runs it with no DATABASE_URL; bootstrap on the same data dir uses it; data survives a restart', { timeout: 120_000 }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'floe-embedded-'));
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    // Below the kernel's ephemeral range (32768 and up), so no outgoing connection holds it.
+    const port = 20000 + Math.floor(Math.random() * 12000);
     const environment = { DATABASE_URL: undefined, TEST_DATABASE_URL: undefined, FLOE_DATA_DIR: dataDir, PORT: String(port) };
     const startServer = async () => {
       const server = spawn(process.execPath, ['bin/floe.js', 'serve'], { env: { ...process.env, FLOE_LOG_LEVEL: 'warn', ...environment, DATABASE_URL: '' }, stdio: 'ignore' });
