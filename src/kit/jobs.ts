@@ -23,6 +23,8 @@ const LEASE_RENEWAL_MS = 3_000;
 /** Raised when a transaction that enqueued jobs commits. */
 const jobsEnqueued = new Signal();
 const BATCH = 20;
+/** While jobs keep coming, how long the runner lets them gather between batches (a purchase waits on it). */
+const JOB_GATHER_MS = 5;
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_MAX_MS = 3_600_000;
 
@@ -130,7 +132,7 @@ export const jobRunner: BackgroundTask = {
         clearInterval(renewal);
       }
       return jobs.length;
-    });
+    }, { gatherMs: JOB_GATHER_MS });
   },
 };
 

@@ -27,6 +27,8 @@ import type { WebhookFormat } from '../../db/schema/webhook.js';
 
 export const MAX_ATTEMPTS = 10;
 const DISPATCH_BATCH = 500;
+/** While events keep coming, how long the dispatcher lets them gather between batches. */
+const DISPATCH_GATHER_MS = 20;
 const SEND_BATCH = 200;
 /** Raised when a transaction that made deliveries due commits (dispatch, redelivery). */
 export const deliveriesDue = new Signal();
@@ -203,7 +205,8 @@ export const webhookDelivery: BackgroundTask = {
       keepAliveTimeout: 10_000,
       ...(context.config.webhooks.allowPrivateUrls ? {} : { connect: { lookup: publicOnlyLookup } }),
     });
-    const dispatcher = pollLoop('webhook dispatch', context, eventsRecorded, () => dispatchEvents(context.db));
+    // Fan-out is not latency-critical to the millisecond: while busy, gather events for a batch.
+    const dispatcher = pollLoop('webhook dispatch', context, eventsRecorded, () => dispatchEvents(context.db), { gatherMs: DISPATCH_GATHER_MS });
     const sender = pollLoop('webhook delivery', context, deliveriesDue, () => sendDueEvents(context, agent));
     let stopping: Promise<void> | undefined;
     return {
