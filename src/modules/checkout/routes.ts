@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { MERCHANT, readScopes, writeScopes } from '../../kit/auth.js';
 import type { Context } from '../../kit/context.js';
 import { transaction } from '../../kit/db.js';
@@ -23,11 +22,7 @@ import {
   ListResourceCheckout,
 } from './schemas.js';
 import * as service from './service.js';
-import { subscribe, type CheckoutStreamEvent } from './stream.js';
-
-/** How often an open stream checks for a change made by another process, and sends a keep-alive. */
-const STREAM_CHECK_MS = 1_000;
-const STREAM_PING_MS = 15_000;
+import { streamCheckoutEvents } from './stream.js';
 
 const tags = ['checkouts', 'custom'];
 const ANONYMOUS = { subjects: ['anonymous', 'user', 'organization', 'customer'] } as const;
@@ -100,7 +95,7 @@ export function checkoutRoutes(app: App, { db, config, payments, authenticator }
     },
   });
 
-  // Server-sent events of the checkout (stream.ts), until the client goes away.
+  // Server-sent events of the checkout (stream.ts), until the client goes away or Floe stops.
   const streams = new Set<() => void>();
   app.addHook('preClose', (done) => {
     for (const close of streams) close();
@@ -111,42 +106,12 @@ export function checkoutRoutes(app: App, { db, config, payments, authenticator }
     config: { auth: ANONYMOUS },
     handler: async (request, reply) => {
       const clientSecret = request.params.client_secret;
-      let status = await service.checkoutStatus(db, clientSecret);
+      const status = await service.checkoutStatus(db, clientSecret);
       if (status === undefined) throw new ResourceNotFound();
       reply.hijack();
-      const raw = reply.raw;
-      raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-      // Headers now: the page waits for them before it goes on to confirm.
-      raw.flushHeaders();
-      const send = (event: CheckoutStreamEvent) => {
-        if (event.key === 'checkout.updated' && event.payload.status) status = event.payload.status;
-        // The events of one commit leave in one write.
-        if (!raw.writableCorked) {
-          raw.cork();
-          process.nextTick(() => raw.uncork());
-        }
-        raw.write(`data: ${JSON.stringify(event)}\n\n`);
-      };
-      const unsubscribe = subscribe(clientSecret, send);
-      const check = setInterval(() => {
-        service.checkoutStatus(db, clientSecret).then(
-          (current) => {
-            if (current !== undefined && current !== status) send({ id: randomUUID(), key: 'checkout.updated', payload: { status: current } });
-          },
-          () => {},
-        );
-      }, STREAM_CHECK_MS);
-      // A comment now and then keeps proxies from closing a quiet stream.
-      const ping = setInterval(() => raw.write(': ping\n\n'), STREAM_PING_MS);
-      const close = () => {
-        unsubscribe();
-        clearInterval(check);
-        clearInterval(ping);
-        streams.delete(close);
-        raw.end();
-      };
+      const close = streamCheckoutEvents(reply.raw, clientSecret, status, () => service.checkoutStatus(db, clientSecret));
       streams.add(close);
-      raw.on('close', close);
+      reply.raw.on('close', () => streams.delete(close));
     },
   });
 

@@ -6,6 +6,7 @@
 // it commits; a change made by another process (a separate `floe worker`) is found by each stream's
 // status check, once a second.
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { CheckoutRow } from '../../db/schema/commerce.js';
 import { afterCommit, type Transaction } from '../../kit/db.js';
 
@@ -27,7 +28,7 @@ export function publishCheckoutEvent(trx: Transaction, clientSecret: string, key
 }
 
 /** Calls `listener` with each event of the checkout until the returned function is called. */
-export function subscribe(clientSecret: string, listener: Listener): () => void {
+function subscribe(clientSecret: string, listener: Listener): () => void {
   let set = listeners.get(clientSecret);
   if (!set) listeners.set(clientSecret, (set = new Set()));
   set.add(listener);
@@ -35,4 +36,52 @@ export function subscribe(clientSecret: string, listener: Listener): () => void 
     set.delete(listener);
     if (set.size === 0) listeners.delete(clientSecret);
   };
+}
+
+/** How often an open stream checks for a change made by another process, and sends a keep-alive. */
+const STREAM_CHECK_MS = 1_000;
+const STREAM_PING_MS = 15_000;
+
+/**
+ * Sends the checkout's events on `response` as server-sent events, from the status it has now,
+ * until the client goes away; answers a function that ends the stream.
+ */
+export function streamCheckoutEvents(
+  response: ServerResponse,
+  clientSecret: string,
+  initialStatus: CheckoutRow['status'],
+  currentStatus: () => Promise<CheckoutRow['status'] | undefined>,
+): () => void {
+  let status = initialStatus;
+  response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  // Headers now: the page waits for them before it goes on to confirm.
+  response.flushHeaders();
+  const send = (event: CheckoutStreamEvent) => {
+    if (event.key === 'checkout.updated' && event.payload.status) status = event.payload.status;
+    // The events of one commit leave in one write.
+    if (!response.writableCorked) {
+      response.cork();
+      process.nextTick(() => response.uncork());
+    }
+    response.write(`data: ${JSON.stringify(event)}\n\n`);
+  };
+  const unsubscribe = subscribe(clientSecret, send);
+  const check = setInterval(() => {
+    currentStatus().then(
+      (current) => {
+        if (current !== undefined && current !== status) send({ id: randomUUID(), key: 'checkout.updated', payload: { status: current } });
+      },
+      () => {},
+    );
+  }, STREAM_CHECK_MS);
+  // A comment now and then keeps proxies from closing a quiet stream.
+  const ping = setInterval(() => response.write(': ping\n\n'), STREAM_PING_MS);
+  const close = () => {
+    unsubscribe();
+    clearInterval(check);
+    clearInterval(ping);
+    response.end();
+  };
+  response.on('close', close);
+  return close;
 }
