@@ -17,6 +17,21 @@ export class LruCache<V> {
     return value;
   }
 
+  /**
+   * The value of `key` as of `version` (a version the caller read alongside what names the key, so
+   * the pair says everything the value depends on): read by `read` once and kept. Without a version,
+   * read every time; a missing value is never kept.
+   */
+  async readThrough(key: string, version: number | undefined, read: () => Promise<V | undefined>): Promise<V | undefined> {
+    if (version === undefined) return read();
+    const versionedKey = `${key}@${version}`;
+    const cached = this.get(versionedKey);
+    if (cached !== undefined) return cached;
+    const value = await read();
+    if (value !== undefined) this.set(versionedKey, value);
+    return value;
+  }
+
   set(key: string, value: V): void {
     this.entries.delete(key);
     this.entries.set(key, value);

@@ -71,8 +71,8 @@ export async function getCheckoutByClientSecret(db: Queryable, clientSecret: str
 }
 
 /** The status of the checkout of a client secret (what its event stream starts from and checks). */
-export async function checkoutStatus(db: Queryable, clientSecret: string): Promise<CheckoutRow['status'] | undefined> {
-  return (await repository.findByClientSecret(db, clientSecret))?.status;
+export function checkoutStatus(db: Queryable, clientSecret: string): Promise<CheckoutRow['status'] | undefined> {
+  return repository.statusByClientSecret(db, clientSecret);
 }
 
 /** The seller of a checkout, from the catalog cache when the row carries its catalog version. */

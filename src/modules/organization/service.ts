@@ -70,12 +70,8 @@ const sellers = new LruCache<SellerOrganization>(1000);
  * version read alongside the row that names it, a cached copy is used.
  */
 export async function getOrganizationById(db: Queryable, id: string, version?: number): Promise<SellerOrganization> {
-  const key = `${id}@${version}`;
-  const cached = version === undefined ? undefined : sellers.get(key);
-  if (cached) return cached;
-  const row = await repository.findSellerById(db, id);
+  const row = await sellers.readThrough(id, version, () => repository.findSellerById(db, id));
   if (!row) throw new ResourceNotFound();
-  if (version !== undefined) sellers.set(key, row);
   return row;
 }
 

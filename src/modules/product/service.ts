@@ -90,24 +90,15 @@ export type PriceWithOrganization = NonNullable<Awaited<ReturnType<typeof reposi
  * the version may be newer than it, never older. Not for transactions that change the catalog
  * (their version is not yet committed, and may never be).
  */
-const catalogSnapshots = new LruCache<LoadedProduct | PriceWithOrganization>(5000);
-
-async function snapshot<T extends LoadedProduct | PriceWithOrganization>(key: string, version: number | undefined, read: () => Promise<T | undefined>): Promise<T | undefined> {
-  if (version === undefined) return read();
-  const cacheKey = `${key}@${version}`;
-  const cached = catalogSnapshots.get(cacheKey);
-  if (cached) return cached as T;
-  const value = await read();
-  if (value) catalogSnapshots.set(cacheKey, value);
-  return value;
-}
+const productsAt = new LruCache<LoadedProduct>(2000);
+const pricesAt = new LruCache<PriceWithOrganization>(5000);
 
 export function findProductAt(db: Queryable, id: string, version: number | undefined): Promise<LoadedProduct | undefined> {
-  return snapshot(`product:${id}`, version, () => repository.findById(db, id));
+  return productsAt.readThrough(id, version, () => repository.findById(db, id));
 }
 
 export function findPriceAt(db: Queryable, id: string, version: number | undefined): Promise<PriceWithOrganization | undefined> {
-  return snapshot(`price:${id}`, version, () => repository.findPrice(db, id));
+  return pricesAt.readThrough(id, version, () => repository.findPrice(db, id));
 }
 
 /** Products of one organization by id, with everything they embed (for other modules). */
