@@ -176,34 +176,39 @@ export function jsonRequest(agent: Agent, url: string, options: { method?: strin
 }
 
 /**
- * Opens a server-sent event stream (on a connection of its own) and answers, once its headers
- * arrived, a promise of the first event `until` accepts; the stream is closed then.
+ * Opens a server-sent event stream over `agent` and answers, once its headers arrived, a promise of
+ * the first event `until` accepts. Floe ends a checkout's stream once its status is final, and the
+ * connection then serves the agent's next request.
  */
-export function openEventStream(url: string, until: (event: Record<string, unknown>) => boolean): Promise<{ event: Promise<Record<string, unknown>> }> {
+export function openEventStream(agent: Agent, url: string, until: (event: Record<string, unknown>) => boolean): Promise<{ event: Promise<Record<string, unknown>> }> {
   return new Promise((opened, failed) => {
-    const request = httpRequest(url, { agent: false }, (response) => {
-      if (response.statusCode !== 200) return failed(new Error(`stream answered ${response.statusCode}`));
+    const request = httpRequest(url, { agent }, (response) => {
+      if (response.statusCode !== 200) {
+        response.resume();
+        return failed(new Error(`stream answered ${response.statusCode}`));
+      }
       response.setEncoding('utf8');
       const event = new Promise<Record<string, unknown>>((resolve, reject) => {
         let buffered = '';
+        let found = false;
         response.on('data', (chunk: string) => {
           buffered += chunk;
           let end: number;
-          while ((end = buffered.indexOf('\n\n')) >= 0) {
+          while (!found && (end = buffered.indexOf('\n\n')) >= 0) {
             const message = buffered.slice(0, end);
             buffered = buffered.slice(end + 2);
             for (const line of message.split('\n')) {
               if (!line.startsWith('data: ')) continue;
               const parsed = JSON.parse(line.slice(6)) as Record<string, unknown>;
               if (until(parsed)) {
+                found = true;
                 resolve(parsed);
-                request.destroy();
               }
             }
           }
         });
         response.on('error', reject);
-        response.on('close', () => reject(new Error('stream closed')));
+        response.on('close', () => reject(new Error('stream ended before the event')));
       });
       event.catch(() => {});
       opened({ event });

@@ -12,6 +12,7 @@ const SECONDS = 10;
 export const purchaseCase: BenchCase = {
   name: 'purchases',
   async run({ floeUrl, merchant }) {
+    // Two connections a buyer: its event stream and its requests.
     const agent = new Agent({ keepAlive: true, maxSockets: BUYERS * 2 });
     const authorization = { authorization: `Bearer ${merchant.token}` };
     const product = await jsonRequest(agent, `${floeUrl}/v1/products/`, {
@@ -32,7 +33,7 @@ export const purchaseCase: BenchCase = {
             const checkout = await jsonRequest(agent, `${floeUrl}/v1/checkouts/custom/`, { method: 'POST', headers: authorization, body: { product_price_id: priceId } });
             const client = `${floeUrl}/v1/checkouts/custom/client/${checkout.client_secret as string}`;
             // As Polar's checkout page: listen on the checkout's stream, confirm, wait for the success.
-            const stream = await openEventStream(`${client}/stream`, (event) => (event.payload as { status?: string }).status === 'succeeded');
+            const stream = await openEventStream(agent, `${client}/stream`, (event) => (event.payload as { status?: string }).status === 'succeeded');
             await jsonRequest(agent, `${client}/confirm`, {
               method: 'POST',
               body: { customer_email: `buyer${buyer}@example.com`, customer_name: 'Bench Buyer', customer_billing_address: { country: 'US' }, confirmation_token_id: 'tok_visa' },

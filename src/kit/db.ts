@@ -1,6 +1,6 @@
 // The one way Floe talks to PostgreSQL: a pooled Kysely instance and a transaction helper.
 // Services take a `Transaction` (or the database for reads) so a command is one transaction.
-import { Kysely, PostgresDialect, type Insertable, type Transaction as KyselyTransaction } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Insertable, type OperationNodeSource, type RawBuilder, type Transaction as KyselyTransaction } from 'kysely';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { DEFAULT_POOL_SIZE } from '../config.js';
@@ -98,29 +98,52 @@ export function insertBeforeCommit<T extends keyof Tables & string>(trx: Transac
 /** Rows per statement, well under PostgreSQL's 65,535 parameters. */
 const DEFERRED_ROWS_PER_STATEMENT = 1000;
 
+type InsertStatement = (rows: Record<string, unknown>[]) => RawBuilder<unknown>;
+const insertStatements = new Map<string, InsertStatement>();
+
 /**
- * One statement for every deferred row (all tables but the last in data-modifying CTEs), or, past
+ * How the deferred rows of `table` are inserted, for a table that keeps only some of them (a plain
+ * INSERT … VALUES of every row otherwise). The statement gets the rows of one slice.
+ */
+export function setDeferredInsert(table: keyof Tables & string, statement: InsertStatement): void {
+  insertStatements.set(table, statement);
+}
+
+/**
+ * One statement for every deferred row (each table's insert a data-modifying CTE), or, past
  * DEFERRED_ROWS_PER_STATEMENT rows, a statement per slice of a table.
  */
 async function insertDeferred(trx: Transaction, deferred: DeferredRows): Promise<void> {
   // The tables are known only at run time, beyond what Kysely's types can follow.
-  type Insert = { values(rows: unknown[]): { execute(): Promise<unknown> } };
-  type Builder = { with(name: string, query: (db: Builder) => unknown): Builder; insertInto(table: string): Insert };
+  type Insert = OperationNodeSource & { execute(): Promise<unknown> };
+  type Builder = { with(name: string, query: () => OperationNodeSource): Builder; selectNoFrom(selection: unknown): Insert; insertInto(table: string): { values(rows: unknown[]): Insert } };
   const builder = trx as unknown as Builder;
+  const insertOf = (table: string, rows: Record<string, unknown>[]): { cte: OperationNodeSource; execute(): Promise<unknown> } => {
+    const statement = insertStatements.get(table);
+    if (!statement) {
+      const insert = builder.insertInto(table).values(rows);
+      return { cte: insert, execute: () => insert.execute() };
+    }
+    const raw = statement(rows);
+    return { cte: sql`(${raw})`, execute: () => raw.execute(trx) };
+  };
   const tables = [...deferred.entries()];
   const total = tables.reduce((count, [, rows]) => count + rows.length, 0);
   if (total > DEFERRED_ROWS_PER_STATEMENT) {
     for (const [table, rows] of tables) {
       for (let start = 0; start < rows.length; start += DEFERRED_ROWS_PER_STATEMENT) {
-        await builder.insertInto(table).values(rows.slice(start, start + DEFERRED_ROWS_PER_STATEMENT)).execute();
+        await insertOf(table, rows.slice(start, start + DEFERRED_ROWS_PER_STATEMENT)).execute();
       }
     }
     return;
   }
-  const last = tables.pop();
-  if (!last) return;
-  const withAll = tables.reduce((query, [table, rows], index) => query.with(`deferred_${index}`, (db) => db.insertInto(table).values(rows)), builder);
-  await withAll.insertInto(last[0]).values(last[1]).execute();
+  const inserts = tables.map(([table, rows]) => insertOf(table, rows));
+  if (inserts.length <= 1) {
+    await inserts[0]?.execute();
+    return;
+  }
+  const withAll = inserts.reduce((query, insert, index) => query.with(`deferred_${index}`, () => insert.cte), builder);
+  await withAll.selectNoFrom(sql<number>`1`.as('inserted')).execute();
 }
 
 export async function transaction<T>(db: Database, work: (trx: Transaction) => Promise<T>): Promise<T> {

@@ -11,6 +11,7 @@ import type { App } from '../../src/kit/http.js';
 import { createAccessToken } from '../../src/modules/access-token/service.js';
 import { findOrCreateOrganization } from '../../src/modules/organization/service.js';
 import { findOrCreateUser } from '../../src/modules/user/service.js';
+import { WEBHOOK_EVENT_TYPES } from '../../src/modules/webhook/schemas.js';
 import { startWorker, type RunningWorker } from '../../src/worker.js';
 import { createTestDatabase } from './database.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,8 +28,12 @@ export interface TestApp {
   baseUrl: string;
   /** The official SDK pointed at this Floe. */
   sdk(token?: string): Polar;
-  /** A user and an organization they belong to, with a personal token. */
-  createMerchant(options?: { scopes?: readonly Scope[]; slug?: string }): Promise<Merchant>;
+  /**
+   * A user and an organization they belong to, with a personal token. `keepEvents`: the organization
+   * gets a webhook endpoint taking every event type, so its events are kept in the outbox (Floe,
+   * as Polar, keeps only events an endpoint takes); nothing answers at its address.
+   */
+  createMerchant(options?: { scopes?: readonly Scope[]; slug?: string; keepEvents?: boolean }): Promise<Merchant>;
   /** An organization token (polar_oat_) for an organization. */
   createOrganizationToken(organizationId: string, scopes?: readonly Scope[]): Promise<string>;
   startWorker(): RunningWorker;
@@ -69,12 +74,22 @@ export async function startTestApp(environment: Record<string, string> = {}): Pr
     sdk,
     async createMerchant(options = {}) {
       const suffix = randomBytes(4).toString('hex');
-      return transaction(handle.db, async (trx) => {
+      const merchant = await transaction(handle.db, async (trx) => {
         const user = await findOrCreateUser(trx, `merchant-${suffix}@example.com`);
         const organization = await findOrCreateOrganization(trx, user.id, { name: `Org ${suffix}`, slug: options.slug ?? `org-${suffix}` });
         const { token } = await createAccessToken(trx, context.authenticator, { kind: 'personal', userId: user.id }, { scopes: options.scopes });
         return { userId: user.id, organizationId: organization.id, token, sdk: sdk(token) };
       });
+      if (options.keepEvents) {
+        // Webhook endpoints are not in SDK 0.21: through the HTTP API.
+        const response = await fetch(`${baseUrl}/v1/webhooks/endpoints`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${merchant.token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ url: 'https://hooks.example.invalid/floe', format: 'raw', secret: 'test-secret', events: WEBHOOK_EVENT_TYPES, organization_id: merchant.organizationId }),
+        });
+        if (response.status !== 201) throw new Error(`webhook endpoint: ${response.status} ${await response.text()}`);
+      }
+      return merchant;
     },
     async createOrganizationToken(organizationId, scopes) {
       const { token } = await transaction(handle.db, (trx) =>

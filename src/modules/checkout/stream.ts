@@ -4,7 +4,8 @@
 // as Polar's: `checkout.updated` with the checkout's status, and `checkout.order_created` once its
 // order exists. An event reaches the streams open in this process when the transaction that causes
 // it commits; a change made by another process (a separate `floe worker`) is found by each stream's
-// status check, once a second.
+// status check, once a second. Once the status is final (succeeded, expired, failed) nothing more
+// can happen: the stream ends after that commit's events, so its connection can serve again.
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { CheckoutRow } from '../../db/schema/commerce.js';
@@ -41,10 +42,11 @@ function subscribe(clientSecret: string, listener: Listener): () => void {
 /** How often an open stream checks for a change made by another process, and sends a keep-alive. */
 const STREAM_CHECK_MS = 1_000;
 const STREAM_PING_MS = 15_000;
+const FINAL_STATUSES: ReadonlySet<CheckoutRow['status']> = new Set(['succeeded', 'expired', 'failed']);
 
 /**
  * Sends the checkout's events on `response` as server-sent events, from the status it has now,
- * until the client goes away; answers a function that ends the stream.
+ * until the status is final or the client goes away; answers a function that ends the stream.
  */
 export function streamCheckoutEvents(
   response: ServerResponse,
@@ -56,12 +58,17 @@ export function streamCheckoutEvents(
   response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   // Headers now: the page waits for them before it goes on to confirm.
   response.flushHeaders();
+  let ending = false;
   const send = (event: CheckoutStreamEvent) => {
+    if (ending) return;
     if (event.key === 'checkout.updated' && event.payload.status) status = event.payload.status;
-    // The events of one commit leave in one write.
+    // The events of one commit leave in one write, and a final status ends the stream after them.
     if (!response.writableCorked) {
       response.cork();
-      process.nextTick(() => response.uncork());
+      process.nextTick(() => {
+        response.uncork();
+        if (FINAL_STATUSES.has(status)) close();
+      });
     }
     response.write(`data: ${JSON.stringify(event)}\n\n`);
   };
@@ -77,11 +84,14 @@ export function streamCheckoutEvents(
   // A comment now and then keeps proxies from closing a quiet stream.
   const ping = setInterval(() => response.write(': ping\n\n'), STREAM_PING_MS);
   const close = () => {
+    if (ending) return;
+    ending = true;
     unsubscribe();
     clearInterval(check);
     clearInterval(ping);
     response.end();
   };
   response.on('close', close);
+  if (FINAL_STATUSES.has(status)) process.nextTick(close);
   return close;
 }

@@ -26,7 +26,7 @@ async function insertFile(organizationId: string, service: 'downloadable' | 'pro
 
 describe('benefits', () => {
   test('every type is created with its properties, read back, and announced', async () => {
-    const { sdk, organizationId } = await floe.createMerchant();
+    const { sdk, organizationId } = await floe.createMerchant({ keepEvents: true });
     const custom = await sdk.benefits.create({ type: 'custom', description: 'Priority support', organizationId, properties: { note: 'Write to vip@example.com' } });
     assert.equal(custom.type, 'custom');
     assert.deepEqual(custom.properties, { note: 'Write to vip@example.com' });
@@ -73,7 +73,7 @@ describe('benefits', () => {
   });
 
   test('update changes description and properties, never the type', async () => {
-    const { sdk, organizationId } = await floe.createMerchant();
+    const { sdk, organizationId } = await floe.createMerchant({ keepEvents: true });
     const benefit = await sdk.benefits.create({ type: 'custom', description: 'Support', organizationId, properties: { note: 'a' } });
     const updated = await sdk.benefits.update({ id: benefit.id, requestBody: { type: 'custom', description: 'Better support', properties: { note: 'b' } } });
     assert.equal(updated.description, 'Better support');

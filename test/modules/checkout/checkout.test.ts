@@ -109,7 +109,7 @@ describe('checkout sessions', () => {
 
 describe('confirming', () => {
   test('a card payment confirms, then succeeds with one order and its customer; the events are recorded', async () => {
-    const { sdk, organizationId } = await floe.createMerchant();
+    const { sdk, organizationId } = await floe.createMerchant({ keepEvents: true });
     const product = await oneTime(sdk, organizationId);
     const checkout = await sdk.checkouts.custom.create({ productPriceId: product.prices[0]!.id });
     const client = floe.sdk();
@@ -154,7 +154,7 @@ describe('confirming', () => {
   });
 
   test('a recurring price makes an active subscription for a month', async () => {
-    const { sdk, organizationId } = await floe.createMerchant();
+    const { sdk, organizationId } = await floe.createMerchant({ keepEvents: true });
     const plan = await sdk.products.create({ name: 'Pro', organizationId, prices: [{ type: 'recurring', amountType: 'fixed', recurringInterval: 'month', priceAmount: 900, priceCurrency: 'usd' }] });
     const checkout = await sdk.checkouts.custom.create({ productPriceId: plan.prices[0]!.id });
     assert.equal(checkout.isPaymentSetupRequired, true);
@@ -267,11 +267,12 @@ describe('confirming', () => {
   });
 });
 
-/** Reads server-sent events from a stream, each `data:` line parsed. */
+/** Reads server-sent events from a stream, each `data:` line parsed; `ended` once the server ends it. */
 async function openStream(url: string) {
   const controller = new AbortController();
   const response = await fetch(url, { signal: controller.signal });
   const events: { id: string; key: string; payload: { status?: string } }[] = [];
+  const state = { ended: false };
   const reading = (async () => {
     const decoder = new TextDecoder();
     let buffered = '';
@@ -285,11 +286,12 @@ async function openStream(url: string) {
           for (const line of message.split('\n')) if (line.startsWith('data: ')) events.push(JSON.parse(line.slice(6)));
         }
       }
+      state.ended = true;
     } catch {
       // aborted
     }
   })();
-  return { response, events, close: async () => { controller.abort(); await reading; } };
+  return { response, events, state, close: async () => { controller.abort(); await reading; } };
 }
 
 describe('the checkout event stream', () => {
@@ -310,8 +312,20 @@ describe('the checkout event stream', () => {
         [['checkout.updated', 'confirmed'], ['checkout.updated', 'succeeded'], ['checkout.order_created', undefined]],
       );
       assert.ok(stream.events.every((event) => /^[0-9a-f-]{36}$/.test(event.id)));
+      // A succeeded checkout has nothing more to say: the stream ends after that commit's events.
+      await until(async () => stream.state.ended, 5_000);
+      assert.equal(stream.events.length, 3);
     } finally {
       await stream.close();
+    }
+    // Opened on a checkout whose status is already final, it ends at once.
+    const late = await openStream(`${floe.baseUrl}/v1/checkouts/custom/client/${checkout.clientSecret}/stream`);
+    try {
+      assert.equal(late.response.status, 200);
+      await until(async () => late.state.ended, 5_000);
+      assert.deepEqual(late.events, []);
+    } finally {
+      await late.close();
     }
   });
 
@@ -325,6 +339,7 @@ describe('the checkout event stream', () => {
       await floe.db.updateTable('checkouts').set({ status: 'expired' }).where('id', '=', checkout.id).execute();
       await until(async () => stream.events.length > 0, 5_000);
       assert.deepEqual(stream.events.map((event) => [event.key, event.payload.status]), [['checkout.updated', 'expired']]);
+      await until(async () => stream.state.ended, 5_000);
     } finally {
       await stream.close();
     }
@@ -334,7 +349,7 @@ describe('the checkout event stream', () => {
 describe('events of a purchase', () => {
   test('parse in the SDK as the webhook payloads they become', async () => {
     const { parseEvent } = await import('./sdk-events.js');
-    const { sdk, organizationId } = await floe.createMerchant();
+    const { sdk, organizationId } = await floe.createMerchant({ keepEvents: true });
     const plan = await sdk.products.create({ name: 'Team', organizationId, prices: [{ type: 'recurring', amountType: 'fixed', recurringInterval: 'year', priceAmount: 9900, priceCurrency: 'usd' }] });
     await sdk.discounts.create({ type: 'fixed', duration: 'forever', amount: 900, name: 'Nine off', code: 'NINE', organizationId });
     const checkout = await sdk.checkouts.custom.create({ productPriceId: plan.prices[0]!.id });

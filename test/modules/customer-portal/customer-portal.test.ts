@@ -35,7 +35,7 @@ after(() => worker.stop());
 
 /** A merchant with a one-time product (custom note, downloadable file, license key) and a monthly plan. */
 async function shop(app: TestApp = floe) {
-  const merchant = await app.createMerchant();
+  const merchant = await app.createMerchant({ keepEvents: true });
   const { sdk, organizationId } = merchant;
   const file = await uploadFile(sdk, bytesOf(3000), { organizationId, name: 'book.pdf', mimeType: 'application/pdf', partSize: 3000 });
   const note = await sdk.benefits.create({ type: 'custom', description: 'Thank-you note', organizationId, properties: { note: 'Thanks!' } });

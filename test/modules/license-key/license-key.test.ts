@@ -209,7 +209,7 @@ describe('license keys', () => {
   });
 
   test('revoking a subscription revokes its key; a changed benefit updates the key it gave', async () => {
-    const merchant = await floe.createMerchant();
+    const merchant = await floe.createMerchant({ keepEvents: true });
     const { benefit, priceId } = await licensedProduct(merchant, { activations: { limit: 1, enableCustomerAdmin: false } }, true);
     const { order } = await purchase(floe, merchant.sdk, priceId, 'subscriber@example.com');
     const key = await keyOf(merchant, benefit.id);

@@ -53,7 +53,7 @@ describe('organizations', () => {
   });
 
   test('update changes fields, merges profile settings, and checks spending limits', async () => {
-    const merchant = await floe.createMerchant();
+    const merchant = await floe.createMerchant({ keepEvents: true });
     const id = merchant.organizationId;
     const updated = await merchant.sdk.organizations.update({
       id,

@@ -37,7 +37,7 @@ async function insertCustomField(organizationId: string, slug: string): Promise<
 
 describe('products', () => {
   test('a one-time product with a fixed price, read back with everything it embeds', async () => {
-    const merchant = await floe.createMerchant();
+    const merchant = await floe.createMerchant({ keepEvents: true });
     const product = await oneTime(merchant.sdk, merchant.organizationId, 'E-book', 1500, { sku: 'EB-1', stock: 3, digital: true });
     assert.equal(product.isRecurring, false);
     assert.equal(product.prices.length, 1);

@@ -50,7 +50,7 @@ describe('subscriptions', () => {
   });
 
   test('cancel at period end, uncancel, change price, revoke: with their rules and events', async () => {
-    const { sdk, organizationId } = await floe.createMerchant();
+    const { sdk, organizationId } = await floe.createMerchant({ keepEvents: true });
     const plan = await sdk.products.create({
       name: 'Team',
       organizationId,
