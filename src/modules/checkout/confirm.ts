@@ -161,7 +161,11 @@ export async function handleSuccess(trx: Transaction, config: Config, checkoutId
       .returningAll()
       .executeTakeFirstOrThrow();
   }
+  // The order and the checkout's success in one statement; the checkout is locked, so what it
+  // becomes is known without reading it back.
+  const succeeded = { ...checkout, status: 'succeeded' as const, subscription_id: subscription?.id ?? null, modified_at: now };
   const order = await trx
+    .with('succeeded', (db) => db.updateTable('checkouts').set({ status: succeeded.status, subscription_id: succeeded.subscription_id, modified_at: now }).where('id', '=', checkout.id))
     .insertInto('orders')
     .values({
       id: newId(),
@@ -183,7 +187,6 @@ export async function handleSuccess(trx: Transaction, config: Config, checkoutId
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  const succeeded = await repository.update(trx, checkout.id, { status: 'succeeded', subscription_id: subscription?.id ?? null, modified_at: now });
   const events: { type: string; data: unknown }[] = [
     { type: 'checkout.updated', data: presentCheckout(config, await loadCheckout(trx, succeeded, loaded)) },
     { type: 'order.created', data: presentOrder({ order, customer, product, price, discount, subscription }) },
