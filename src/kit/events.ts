@@ -17,13 +17,12 @@ export async function recordEvent(
   organizationId: string,
   type: string,
   data: unknown,
-): Promise<string> {
-  const [id] = await recordEvents(trx, organizationId, [{ type, data }]);
-  return id!;
+): Promise<void> {
+  await recordEvents(trx, organizationId, [{ type, data }]);
 }
 
 /** Several events of one change, in the order given; written with the transaction's other outbox rows, just before it commits. */
-export async function recordEvents(trx: Transaction, organizationId: string, events: { type: string; data: unknown }[]): Promise<string[]> {
+export async function recordEvents(trx: Transaction, organizationId: string, events: { type: string; data: unknown }[]): Promise<void> {
   const now = clock.now();
   const rows = events.map(({ type, data }) => ({
     id: newId(),
@@ -34,7 +33,6 @@ export async function recordEvents(trx: Transaction, organizationId: string, eve
   }));
   insertBeforeCommit(trx, 'events', rows);
   afterCommit(trx, () => eventsRecorded.raise());
-  return rows.map((row) => row.id);
 }
 
 // The rows go as one JSON parameter (Dates become ISO strings exactly as in an API response), and
