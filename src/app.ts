@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import type { Config } from './config.js';
 import { Authenticator } from './kit/auth.js';
 import type { Context } from './kit/context.js';
-import type { Database } from './kit/db.js';
+import type { DatabaseHandle } from './kit/db.js';
 import { createHttpServer, registerAuthentication, registerErrorHandling, type App } from './kit/http.js';
 import { registerAccessTokenResolvers } from './modules/access-token/service.js';
 import { registerCustomerSessionResolver } from './modules/customer-session/token.js';
@@ -54,12 +54,13 @@ const MODULE_ROUTES: ((app: App, context: Context) => void)[] = [
   portalPages,
 ];
 
-export async function buildApp(config: Config, db: Database): Promise<{ app: App; context: Context }> {
+export async function buildApp(config: Config, database: DatabaseHandle): Promise<{ app: App; context: Context }> {
+  const db = database.db;
   const app = createHttpServer({ logLevel: config.logLevel });
   const authenticator = new Authenticator(db, config.secret);
   registerAccessTokenResolvers(authenticator);
   registerCustomerSessionResolver(authenticator);
-  const context: Context = { config, db, authenticator, storage: createStorage(config), payments: new TestPaymentProcessor(), log: app.log };
+  const context: Context = { config, db, databaseUrl: database.url, authenticator, storage: createStorage(config), payments: new TestPaymentProcessor(), log: app.log };
 
   registerErrorHandling(app);
   registerAuthentication(app, authenticator);

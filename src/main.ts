@@ -53,7 +53,7 @@ function onSignals(stop: () => Promise<void>): void {
 
 async function serve(config: Config, options: { withWorker: boolean }): Promise<void> {
   const runtime = await startRuntime(config, stderr, { poolSize: config.databasePoolSize });
-  const { app, context } = await buildApp(config, runtime.database.db);
+  const { app, context } = await buildApp(config, runtime.database);
   const worker = options.withWorker ? startWorker(context) : undefined;
   onSignals(async () => {
     await app.close();
@@ -65,7 +65,7 @@ async function serve(config: Config, options: { withWorker: boolean }): Promise<
 
 async function worker(config: Config): Promise<void> {
   const runtime = await startRuntime(config, stderr, { poolSize: config.databasePoolSize });
-  const { context } = await buildApp(config, runtime.database.db);
+  const { context } = await buildApp(config, runtime.database);
   const running = startWorker(context);
   onSignals(async () => {
     await running.stop();

@@ -9,6 +9,8 @@ import type { Database } from './db.js';
 export interface Context {
   config: Config;
   db: Database;
+  /** The database's URL, for a connection of its own outside the pool (LISTEN). */
+  databaseUrl: string;
   authenticator: Authenticator;
   storage: Storage;
   payments: PaymentProcessor;

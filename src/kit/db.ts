@@ -17,6 +17,7 @@ export type Queryable = Database | Transaction;
 
 export interface DatabaseHandle {
   db: Database;
+  url: string;
   pool: pg.Pool;
   close(): Promise<void>;
 }
@@ -63,6 +64,7 @@ export function openDatabase(url: string, options: { max?: number } = {}): Datab
   let closed = false;
   return {
     db,
+    url,
     pool,
     async close() {
       if (closed) return;

@@ -53,7 +53,7 @@ export async function startTestApp(environment: Record<string, string> = {}): Pr
   const dataDir = mkdtempSync(join(tmpdir(), 'floe-app-'));
   const config = readConfig({ FLOE_DATA_DIR: dataDir, DATABASE_URL: database.url, PORT: '0', FLOE_LOG_LEVEL: process.env.FLOE_LOG_LEVEL ?? 'silent', ...environment });
   const handle = openDatabase(database.url, { max: 10 });
-  const { app, context } = await buildApp(config, handle.db);
+  const { app, context } = await buildApp(config, handle);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

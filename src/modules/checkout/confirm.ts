@@ -28,7 +28,6 @@ import { presentOrder } from '../order/presenter.js';
 import { presentSubscription } from '../subscription/presenter.js';
 import { derive, presentCheckout, type LoadedCheckout } from './presenter.js';
 import * as repository from './repository.js';
-import { publishCheckoutEvent } from './stream.js';
 import type { CheckoutConfirm } from './schemas.js';
 import { columnsOf, loadCheckout, prepareUpdate } from './service.js';
 
@@ -113,7 +112,6 @@ export async function confirmCheckout(
   await enqueueJob(trx, HANDLE_SUCCESS_JOB, { checkoutId: checkout.id });
   loaded = await loadCheckout(trx, confirmed, loaded);
   await recordEvent(trx, confirmed.organization_id, 'checkout.updated', presentCheckout(config, loaded));
-  publishCheckoutEvent(trx, confirmed.client_secret, 'checkout.updated', { status: confirmed.status });
   const session = await createCustomerSessionToken(trx, authenticator, customer.id);
   return { loaded, customerSessionToken: session.token };
 }
@@ -196,8 +194,6 @@ export async function handleSuccess(trx: Transaction, config: Config, checkoutId
     events.push({ type: 'subscription.created', data: presented }, { type: 'subscription.active', data: presented });
   }
   await recordEvents(trx, checkout.organization_id, events);
-  publishCheckoutEvent(trx, succeeded.client_secret, 'checkout.updated', { status: succeeded.status });
-  publishCheckoutEvent(trx, succeeded.client_secret, 'checkout.order_created');
   await enqueueJob(trx, GRANT_JOBS.forOrder, { orderId: order.id });
 }
 
@@ -208,7 +204,6 @@ export async function expireCheckouts(context: Context): Promise<number> {
     for (const checkout of expired) {
       const updated = await repository.update(trx, checkout.id, { status: 'expired', modified_at: clock.now() });
       await recordEvent(trx, checkout.organization_id, 'checkout.updated', presentCheckout(context.config, await loadCheckout(trx, updated)));
-      publishCheckoutEvent(trx, updated.client_secret, 'checkout.updated', { status: updated.status });
     }
     return expired.length;
   });

@@ -22,12 +22,12 @@ import {
   ListResourceCheckout,
 } from './schemas.js';
 import * as service from './service.js';
-import { streamCheckoutEvents } from './stream.js';
+import { CheckoutStreams } from './stream.js';
 
 const tags = ['checkouts', 'custom'];
 const ANONYMOUS = { subjects: ['anonymous', 'user', 'organization', 'customer'] } as const;
 
-export function checkoutRoutes(app: App, { db, config, payments, authenticator }: Context): void {
+export function checkoutRoutes(app: App, { db, databaseUrl, config, payments, authenticator }: Context): void {
   app.get('/v1/checkouts/custom/', {
     schema: { tags, summary: 'List Checkout Sessions', operationId: 'checkouts:custom:list', querystring: CheckoutListQuery, response: { 200: ListResourceCheckout } },
     config: { auth: { subjects: MERCHANT, scopes: readScopes('checkouts') } },
@@ -95,23 +95,23 @@ export function checkoutRoutes(app: App, { db, config, payments, authenticator }
     },
   });
 
-  // Server-sent events of the checkout (stream.ts), until the client goes away or Floe stops.
-  const streams = new Set<() => void>();
+  // Server-sent events of the checkout (stream.ts), until its status is final, the client goes
+  // away or Floe stops. Listening starts with the first stream.
+  const streams = new CheckoutStreams(databaseUrl, (clientSecret) => service.checkoutStatus(db, clientSecret));
   app.addHook('preClose', (done) => {
-    for (const close of streams) close();
+    streams.endAll();
     done();
   });
+  app.addHook('onClose', () => streams.close());
   app.get('/v1/checkouts/custom/client/:client_secret/stream', {
     schema: { hide: true, params: ClientSecretParams },
     config: { auth: ANONYMOUS },
     handler: async (request, reply) => {
-      const clientSecret = request.params.client_secret;
-      const status = await service.checkoutStatus(db, clientSecret);
-      if (status === undefined) throw new ResourceNotFound();
-      reply.hijack();
-      const close = streamCheckoutEvents(reply.raw, clientSecret, status, () => service.checkoutStatus(db, clientSecret));
-      streams.add(close);
-      reply.raw.on('close', () => streams.delete(close));
+      const found = await streams.stream(request.params.client_secret, () => {
+        reply.hijack();
+        return reply.raw;
+      });
+      if (!found) throw new ResourceNotFound();
     },
   });
 

@@ -26,7 +26,6 @@ import { getOrganizationById } from '../organization/service.js';
 import { findPrice, findPriceAt, findProduct, findProductAt, type LoadedProduct, type PriceWithOrganization } from '../product/service.js';
 import { presentCheckout, type LoadedCheckout } from './presenter.js';
 import * as repository from './repository.js';
-import { publishCheckoutEvent } from './stream.js';
 import type { VersionedCheckout } from './repository.js';
 import type { CheckoutCreate, CheckoutListQuery, CheckoutSortField, CheckoutUpdate, CheckoutUpdatePublic } from './schemas.js';
 
@@ -334,7 +333,6 @@ export async function applyUpdate(trx: Transaction, config: Config, checkout: Ve
   const updated = await repository.update(trx, checkout.id, columnsOf(changes));
   const loaded = await loadCheckout(trx, updated, { price });
   await recordEvent(trx, updated.organization_id, 'checkout.updated', presentCheckout(config, loaded));
-  publishCheckoutEvent(trx, updated.client_secret, 'checkout.updated', { status: updated.status });
   return loaded;
 }
 

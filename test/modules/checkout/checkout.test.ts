@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { HTTPValidationError, ResourceNotFound, SDKError } from '@polar-sh/sdk/models/errors/index.js';
 import type { Polar } from '@polar-sh/sdk';
+import { sql } from 'kysely';
 import { clock } from '../../../src/kit/clock.js';
 import { startTestApp, type Merchant } from '../../helpers/app.js';
 import { expectError } from '../../helpers/errors.js';
@@ -340,6 +341,26 @@ describe('the checkout event stream', () => {
       await until(async () => stream.events.length > 0, 5_000);
       assert.deepEqual(stream.events.map((event) => [event.key, event.payload.status]), [['checkout.updated', 'expired']]);
       await until(async () => stream.state.ended, 5_000);
+    } finally {
+      await stream.close();
+    }
+  });
+
+  test('after the listening connection drops, Floe listens again and streams what changed meanwhile', async () => {
+    const { sdk, organizationId } = await floe.createMerchant();
+    const product = await oneTime(sdk, organizationId);
+    const checkout = await sdk.checkouts.custom.create({ productPriceId: product.prices[0]!.id });
+    const stream = await openStream(`${floe.baseUrl}/v1/checkouts/custom/client/${checkout.clientSecret}/stream`);
+    try {
+      const listening = sql<{ pid: number }>`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN floe_checkout'`;
+      const [backend] = (await listening.execute(floe.db)).rows;
+      assert.ok(backend, 'a connection listens');
+      // The connection is cut, and the change is committed before Floe listens again: its notice is lost.
+      await sql`SELECT pg_terminate_backend(${backend.pid})`.execute(floe.db);
+      await floe.db.updateTable('checkouts').set({ status: 'expired' }).where('id', '=', checkout.id).execute();
+      await until(async () => stream.events.length > 0, 10_000);
+      assert.deepEqual(stream.events.map((event) => [event.key, event.payload.status]), [['checkout.updated', 'expired']]);
+      await until(async () => (await listening.execute(floe.db)).rows.some((row) => row.pid !== backend.pid), 5_000);
     } finally {
       await stream.close();
     }
