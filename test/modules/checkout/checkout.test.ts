@@ -295,14 +295,19 @@ async function openStream(url: string) {
   return { response, events, state, close: async () => { controller.abort(); await reading; } };
 }
 
+/** A new checkout of a one-time product, and a stream opened on it. */
+async function checkoutWithStream() {
+  const { sdk, organizationId } = await floe.createMerchant();
+  const product = await oneTime(sdk, organizationId);
+  const checkout = await sdk.checkouts.custom.create({ productPriceId: product.prices[0]!.id });
+  return { checkout, stream: await openStream(`${floe.baseUrl}/v1/checkouts/custom/client/${checkout.clientSecret}/stream`) };
+}
+
 describe('the checkout event stream', () => {
   test('tells the page its checkout was confirmed, succeeded and has its order, as it happens', async () => {
-    const { sdk, organizationId } = await floe.createMerchant();
-    const product = await oneTime(sdk, organizationId);
-    const checkout = await sdk.checkouts.custom.create({ productPriceId: product.prices[0]!.id });
     const unknown = await fetch(`${floe.baseUrl}/v1/checkouts/custom/client/polar_c_unknown/stream`);
     assert.equal(unknown.status, 404);
-    const stream = await openStream(`${floe.baseUrl}/v1/checkouts/custom/client/${checkout.clientSecret}/stream`);
+    const { checkout, stream } = await checkoutWithStream();
     try {
       assert.equal(stream.response.status, 200);
       assert.equal(stream.response.headers.get('content-type'), 'text/event-stream');
@@ -331,10 +336,7 @@ describe('the checkout event stream', () => {
   });
 
   test('a change made by another process reaches the stream too', async () => {
-    const { sdk, organizationId } = await floe.createMerchant();
-    const product = await oneTime(sdk, organizationId);
-    const checkout = await sdk.checkouts.custom.create({ productPriceId: product.prices[0]!.id });
-    const stream = await openStream(`${floe.baseUrl}/v1/checkouts/custom/client/${checkout.clientSecret}/stream`);
+    const { checkout, stream } = await checkoutWithStream();
     try {
       // Straight in the database: no transaction of this process publishes it.
       await floe.db.updateTable('checkouts').set({ status: 'expired' }).where('id', '=', checkout.id).execute();
@@ -347,10 +349,7 @@ describe('the checkout event stream', () => {
   });
 
   test('after the listening connection drops, Floe listens again and streams what changed meanwhile', async () => {
-    const { sdk, organizationId } = await floe.createMerchant();
-    const product = await oneTime(sdk, organizationId);
-    const checkout = await sdk.checkouts.custom.create({ productPriceId: product.prices[0]!.id });
-    const stream = await openStream(`${floe.baseUrl}/v1/checkouts/custom/client/${checkout.clientSecret}/stream`);
+    const { checkout, stream } = await checkoutWithStream();
     try {
       const listening = sql<{ pid: number }>`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN floe_checkout'`;
       const [backend] = (await listening.execute(floe.db)).rows;
