@@ -50,7 +50,14 @@ function prepareStatements(pool: pg.Pool): pg.Pool {
     client.query = ((text: unknown, values?: unknown, callback?: unknown) => {
       if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0 || callback !== undefined) return query(text, values, callback);
       const name = statementName(text);
-      return name === undefined ? query(text, values) : query({ text, values, name });
+      if (name === undefined) return query(text, values);
+      // A query made from the text and named after: given a config object instead, pg copies it
+      // property by property on every call, which costs more than a short statement's own work.
+      return new Promise((resolve, reject) => {
+        const prepared = new pg.Query(text, values, (error, result) => (error ? reject(error) : resolve(result)));
+        (prepared as { name?: string }).name = name;
+        query(prepared);
+      });
     }) as typeof client.query;
   });
   return pool;
