@@ -52,7 +52,7 @@ function onSignals(stop: () => Promise<void>): void {
 }
 
 async function serve(config: Config, options: { withWorker: boolean }): Promise<void> {
-  const runtime = await startRuntime(config, stderr, { poolSize: config.databasePoolSize });
+  const runtime = await startRuntime(config, stderr);
   const { app, context } = await buildApp(config, runtime.database);
   const worker = options.withWorker ? startWorker(context) : undefined;
   onSignals(async () => {
@@ -64,7 +64,7 @@ async function serve(config: Config, options: { withWorker: boolean }): Promise<
 }
 
 async function worker(config: Config): Promise<void> {
-  const runtime = await startRuntime(config, stderr, { poolSize: config.databasePoolSize });
+  const runtime = await startRuntime(config, stderr);
   const { context } = await buildApp(config, runtime.database);
   const running = startWorker(context);
   onSignals(async () => {

@@ -11,6 +11,7 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/** `poolSize`: the pool's connections, the configured size unless a command needs fewer. */
 export async function startRuntime(config: Config, log: (message: string) => void, options: { poolSize?: number } = {}): Promise<Runtime> {
   let url = config.databaseUrl;
   let stopEmbedded = async () => {};
@@ -26,7 +27,7 @@ export async function startRuntime(config: Config, log: (message: string) => voi
     await stopEmbedded();
     throw error;
   }
-  const database = openDatabase(url, { max: options.poolSize });
+  const database = openDatabase(url, { max: options.poolSize ?? config.databasePoolSize });
   return {
     database,
     async close() {

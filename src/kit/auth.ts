@@ -209,6 +209,11 @@ export function isVisibleOrganization(subject: MerchantSubject | CustomerSubject
   return sql<boolean>`${ref} = ${subject.organizationId}`;
 }
 
+/** The same rule in code, for a row already read: whether the subject may see the organization. */
+export function seesOrganization(subject: MerchantSubject, organizationId: string): boolean {
+  return subject.kind === 'organization' ? subject.organizationId === organizationId : subject.organizationIds.includes(organizationId);
+}
+
 /**
  * A condition on a table of a customer's records (orders, subscriptions, grants): a merchant sees
  * its organizations' records, a customer only its own.

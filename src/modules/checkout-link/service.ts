@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../../config.js';
 import type { CheckoutLinkRow } from '../../db/schema/commerce.js';
 import { clock } from '../../kit/clock.js';
-import type { MerchantSubject } from '../../kit/auth.js';
+import { seesOrganization, type MerchantSubject } from '../../kit/auth.js';
 import type { Queryable, Transaction } from '../../kit/db.js';
 import { ResourceNotFound, ValidationError } from '../../kit/errors.js';
 import { newId } from '../../kit/ids.js';
@@ -28,8 +28,6 @@ async function load(db: Queryable, link: CheckoutLinkRow): Promise<LoadedCheckou
   if (!product) throw new Error(`checkout link ${link.id} lost its product`);
   return { link, product, price, discount };
 }
-
-const visibleTo = (subject: MerchantSubject, organizationId: string) => (subject.kind === 'organization' ? subject.organizationId === organizationId : subject.organizationIds.includes(organizationId));
 
 async function checkDiscount(db: Queryable, organizationId: string, discountId: string | null | undefined): Promise<void> {
   if (!discountId) return;
@@ -55,7 +53,7 @@ export async function createLink(trx: Transaction, subject: MerchantSubject, inp
   let priceId: string | null = null;
   if ('product_price_id' in input) {
     const price = await findPrice(trx, input.product_price_id);
-    if (!price || !visibleTo(subject, price.organization_id)) throw new ValidationError(['body', 'product_price_id'], 'Price does not exist.', input.product_price_id);
+    if (!price || !seesOrganization(subject, price.organization_id)) throw new ValidationError(['body', 'product_price_id'], 'Price does not exist.', input.product_price_id);
     if (price.is_archived) throw new ValidationError(['body', 'product_price_id'], 'Price is archived.', input.product_price_id);
     productId = price.product_id;
     priceId = price.id;
@@ -63,7 +61,7 @@ export async function createLink(trx: Transaction, subject: MerchantSubject, inp
     productId = input.product_id;
   }
   const product = await findProduct(trx, productId);
-  if (!product || !visibleTo(subject, product.organization_id)) throw new ValidationError(['body', 'product_id'], 'Product does not exist.', productId);
+  if (!product || !seesOrganization(subject, product.organization_id)) throw new ValidationError(['body', 'product_id'], 'Product does not exist.', productId);
   if (product.is_archived) throw new ValidationError(['body', 'product_id'], 'Product is archived.', productId);
   await checkDiscount(trx, product.organization_id, input.discount_id);
   const link = await repository.insert(trx, {

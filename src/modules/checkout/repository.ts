@@ -24,7 +24,7 @@ export function findByClientSecret(db: Queryable, clientSecret: string): Promise
   return db.selectFrom('checkouts').selectAll().select(CATALOG_VERSION).where('client_secret', '=', clientSecret).executeTakeFirst();
 }
 
-/** Only the status, for what checks it often (an open event stream, once a second). */
+/** Only the status, for what needs no more (an event stream's start). */
 export async function statusByClientSecret(db: Queryable, clientSecret: string): Promise<CheckoutRow['status'] | undefined> {
   return (await db.selectFrom('checkouts').select('status').where('client_secret', '=', clientSecret).executeTakeFirst())?.status;
 }

@@ -10,7 +10,7 @@ import type { Insertable, Updateable } from 'kysely';
 import type { Tables } from '../../db/schema/index.js';
 import type { CheckoutLinkRow, CheckoutRow } from '../../db/schema/commerce.js';
 import type { ProductPriceRow } from '../../db/schema/catalog.js';
-import type { MerchantSubject } from '../../kit/auth.js';
+import { seesOrganization, type MerchantSubject } from '../../kit/auth.js';
 import { clock } from '../../kit/clock.js';
 import type { Queryable, Transaction } from '../../kit/db.js';
 import { NotPermitted, ResourceNotFound, ValidationError, ValidationIssues } from '../../kit/errors.js';
@@ -69,7 +69,7 @@ export async function getCheckoutByClientSecret(db: Queryable, clientSecret: str
   return loadCheckout(db, current);
 }
 
-/** The status of the checkout of a client secret (what its event stream starts from and checks). */
+/** The status of the checkout of a client secret (what its event stream starts from, and reads again after a lost notification). */
 export function checkoutStatus(db: Queryable, clientSecret: string): Promise<CheckoutRow['status'] | undefined> {
   return repository.statusByClientSecret(db, clientSecret);
 }
@@ -91,17 +91,16 @@ function amountFor(price: ProductPriceRow, requested: number | null | undefined,
 
 /** The price a checkout is created for, with its product, both visible to the subject and active. */
 async function resolvePrice(db: Queryable, subject: MerchantSubject, input: CheckoutCreate): Promise<{ price: PriceWithOrganization; product: LoadedProduct }> {
-  const isVisible = (organizationId: string) => (subject.kind === 'organization' ? subject.organizationId === organizationId : subject.organizationIds.includes(organizationId));
   if ('product_price_id' in input) {
     const price = await findPrice(db, input.product_price_id);
-    if (!price || !isVisible(price.organization_id)) throw new ValidationError(['body', 'product_price_id'], 'Price does not exist.', input.product_price_id);
+    if (!price || !seesOrganization(subject, price.organization_id)) throw new ValidationError(['body', 'product_price_id'], 'Price does not exist.', input.product_price_id);
     if (price.is_archived) throw new ValidationError(['body', 'product_price_id'], 'Price is archived.', input.product_price_id);
     const product = await findProductAt(db, price.product_id, price.catalog_version);
     if (!product || product.is_archived) throw new ValidationError(['body', 'product_price_id'], 'Product is archived.', input.product_price_id);
     return { price, product };
   }
   const product = await findProduct(db, input.product_id);
-  if (!product || !isVisible(product.organization_id)) throw new ValidationError(['body', 'product_id'], 'Product does not exist.', input.product_id);
+  if (!product || !seesOrganization(subject, product.organization_id)) throw new ValidationError(['body', 'product_id'], 'Product does not exist.', input.product_id);
   if (product.is_archived) throw new ValidationError(['body', 'product_id'], 'Product is archived.', input.product_id);
   const first = product.prices[0];
   const price = first ? await findPrice(db, first.id) : undefined;

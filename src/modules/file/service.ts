@@ -5,7 +5,7 @@
 // Deletion is soft in the database and real in storage.
 import type { Config } from '../../config.js';
 import type { FileRow } from '../../db/schema/catalog.js';
-import { resolveOrganizationForCreate, type MerchantSubject } from '../../kit/auth.js';
+import { resolveOrganizationForCreate, seesOrganization, type MerchantSubject } from '../../kit/auth.js';
 import { clock } from '../../kit/clock.js';
 import type { Queryable, Transaction } from '../../kit/db.js';
 import { NotPermitted, ResourceNotFound, ValidationError, ValidationIssues } from '../../kit/errors.js';
@@ -44,8 +44,7 @@ export async function listFiles(db: Queryable, config: Config, subject: Merchant
     if (subject.kind !== 'organization') throw new NotPermitted();
     organizationId = subject.organizationId;
   }
-  const visible = subject.kind === 'organization' ? subject.organizationId === organizationId : subject.organizationIds.includes(organizationId);
-  if (!visible) throw new NotPermitted();
+  if (!seesOrganization(subject, organizationId)) throw new NotPermitted();
   const { rows, totalCount } = await repository.listUploaded(db, organizationId, query.ids, query);
   return toPage(rows.map((file) => presentFile(config, file)), totalCount, query);
 }

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { BenefitRow } from '../../db/schema/catalog.js';
-import type { CustomerSubject, MerchantSubject } from '../../kit/auth.js';
+import { seesOrganization, type CustomerSubject, type MerchantSubject } from '../../kit/auth.js';
 import { clock } from '../../kit/clock.js';
 import type { Queryable, Transaction } from '../../kit/db.js';
 import { BadRequest, NotPermitted, ResourceNotFound, Unauthorized } from '../../kit/errors.js';
@@ -96,15 +96,11 @@ export async function listLicenseKeys(db: Queryable, subject: MerchantSubject, q
   return toPage(rows.map(presentLicenseKey), totalCount, query);
 }
 
-function canSee(subject: MerchantSubject, organizationId: string): boolean {
-  return subject.kind === 'organization' ? subject.organizationId === organizationId : subject.organizationIds.includes(organizationId);
-}
-
 /** Polar answers 401, not 404, for a key of another organization. */
 async function getVisible(db: Queryable, subject: MerchantSubject, id: string): Promise<LoadedLicenseKey> {
   const key = await repository.findById(db, id);
   if (!key) throw new ResourceNotFound();
-  if (!canSee(subject, key.organization_id)) throw new Unauthorized();
+  if (!seesOrganization(subject, key.organization_id)) throw new Unauthorized();
   return key;
 }
 
