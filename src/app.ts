@@ -60,7 +60,7 @@ export async function buildApp(config: Config, database: DatabaseHandle): Promis
   const authenticator = new Authenticator(db, config.secret);
   registerAccessTokenResolvers(authenticator);
   registerCustomerSessionResolver(authenticator);
-  const context: Context = { config, db, databaseUrl: database.url, authenticator, storage: createStorage(config), payments: new TestPaymentProcessor(), log: app.log };
+  const context: Context = { config, db, notifications: database.notifications, authenticator, storage: createStorage(config), payments: new TestPaymentProcessor(), log: app.log };
 
   registerErrorHandling(app);
   registerAuthentication(app, authenticator);

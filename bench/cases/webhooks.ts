@@ -38,7 +38,7 @@ export const webhookCase: BenchCase = {
         if (response.status !== 201) throw new Error(`endpoint: ${response.status} ${await response.text()}`);
       }
       await transaction(db, async (trx) => {
-        for (let index = 0; index < EVENTS; index++) await recordEvent(trx, merchant.organizationId, 'benefit.created', { id: `bench-${index}`, description: 'Bench benefit' });
+        for (let index = 0; index < EVENTS; index++) await recordEvent(trx, merchant.organizationId, 'benefit.created', () => ({ id: `bench-${index}`, description: 'Bench benefit' }));
       });
       committedAt = performance.now();
       await Promise.race([all, new Promise((resolve) => setTimeout(resolve, 120_000))]);

@@ -4,13 +4,14 @@ import type { PaymentProcessor } from '../payments/processor.js';
 import type { Storage } from '../storage/storage.js';
 import type { Authenticator } from './auth.js';
 import type { Database } from './db.js';
+import type { Notifications } from './listen.js';
 
 /** What every module's routes and jobs are given: settings, the database, the authenticator, file storage, the payment processor, a logger. */
 export interface Context {
   config: Config;
   db: Database;
-  /** The database's URL, for a connection of its own outside the pool (LISTEN). */
-  databaseUrl: string;
+  /** The database's notifications (LISTEN, on a connection of their own). */
+  notifications: Notifications;
   authenticator: Authenticator;
   storage: Storage;
   payments: PaymentProcessor;

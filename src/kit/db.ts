@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { DEFAULT_POOL_SIZE } from '../config.js';
 import type { Tables } from '../db/schema/index.js';
+import { Notifications } from './listen.js';
 
 // int8 (counts, sums) as numbers: every bigint Floe stores is an amount of cents or a count far
 // below 2^53. numeric stays a string.
@@ -19,7 +20,28 @@ export interface DatabaseHandle {
   db: Database;
   url: string;
   pool: pg.Pool;
+  /** LISTEN/NOTIFY on a connection of its own, opened on first use. */
+  notifications: Notifications;
   close(): Promise<void>;
+}
+
+const handles = new WeakMap<Database, DatabaseHandle>();
+/** The handle of each transaction opened by transaction(). */
+const transactionHandles = new WeakMap<Transaction, DatabaseHandle>();
+const databaseStates = new WeakMap<DatabaseHandle, Map<object, unknown>>();
+
+/**
+ * What a module keeps for each open database (a cache that follows the database's notifications),
+ * made by `create` on first use; undefined for a transaction not opened by transaction() on a
+ * database from openDatabase().
+ */
+export function databaseState<T>(trx: Transaction, key: object, create: (handle: DatabaseHandle) => T): T | undefined {
+  const handle = transactionHandles.get(trx);
+  if (!handle) return undefined;
+  let states = databaseStates.get(handle);
+  if (!states) databaseStates.set(handle, (states = new Map()));
+  if (!states.has(key)) states.set(key, create(handle));
+  return states.get(key) as T;
 }
 
 /** Distinct statement texts that get a server-side prepared statement (per connection). */
@@ -68,17 +90,22 @@ export function openDatabase(url: string, options: { max?: number } = {}): Datab
   // An idle client that loses its connection must not crash the process.
   pool.on('error', () => {});
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: prepareStatements(pool) }) });
+  const notifications = new Notifications(url);
   let closed = false;
-  return {
+  const handle: DatabaseHandle = {
     db,
     url,
     pool,
+    notifications,
     async close() {
       if (closed) return;
       closed = true;
+      await notifications.close();
       await db.destroy();
     },
   };
+  handles.set(db, handle);
+  return handle;
 }
 
 const commitCallbacks = new WeakMap<Transaction, Set<() => void>>();
@@ -161,6 +188,8 @@ export async function transaction<T>(db: Database, work: (trx: Transaction) => P
     const deferred: DeferredRows = new Map();
     commitCallbacks.set(trx, callbacks);
     deferredInserts.set(trx, deferred);
+    const handle = handles.get(db);
+    if (handle) transactionHandles.set(trx, handle);
     const value = await work(trx);
     await insertDeferred(trx, deferred);
     return value;

@@ -1,59 +1,107 @@
-// Notifications from PostgreSQL (LISTEN/NOTIFY) on a connection of the process's own, outside the
+// Notifications from PostgreSQL (LISTEN/NOTIFY) on one connection per database handle, outside the
 // pool: a change committed by any process (an API process, a `floe worker`, psql) reaches every
-// process listening, at once. Connected on first use; after a lost connection it reconnects and
-// says so, since what was notified meanwhile is gone (listeners then read what they follow again).
+// process listening, at once. Connected on first use; whoever follows a channel learns when the
+// connection is lost (what is notified meanwhile is gone) and when it listens again (read what you
+// follow again).
 import pg from 'pg';
 
 const RECONNECT_MS = 1_000;
+export const APPLICATION_NAME = 'floe notifications';
 
-export class NotificationListener {
+export interface ChannelFollower {
+  notify(payload: string): void;
+  /** Listening again after a lost connection: notifications may have been missed. */
+  resync(): void;
+  /** The connection is lost: until `resync`, nothing is notified. */
+  lost?(): void;
+}
+
+export class Notifications {
+  private readonly channels = new Map<string, Set<ChannelFollower>>();
   private client: pg.Client | undefined;
+  /** The channels LISTENed to on the current connection (or being so)... */
+  private listened = new Map<string, Promise<unknown>>();
+  /** ...and those whose LISTEN is done. */
+  private confirmed = new Set<string>();
   private connecting: Promise<void> | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
-  constructor(
-    private readonly url: string,
-    private readonly channel: string,
-    private readonly onNotification: (payload: string) => void,
-    private readonly onReconnect: () => void,
-  ) {}
+  constructor(private readonly url: string) {}
 
-  /** Resolves once the channel is listened to. */
-  ready(): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('notification listener closed'));
-    if (this.client) return Promise.resolve();
-    this.connecting ??= this.connect().finally(() => (this.connecting = undefined));
-    return this.connecting;
+  /** Follows `channel` for the life of this object; it is listened to from the next `ready()`. */
+  follow(channel: string, follower: ChannelFollower): void {
+    // Channels are identifiers of Floe's own, written into LISTEN.
+    if (!/^[a-z_]+$/.test(channel)) throw new Error(`bad channel name ${channel}`);
+    let followers = this.channels.get(channel);
+    if (!followers) this.channels.set(channel, (followers = new Set()));
+    followers.add(follower);
+  }
+
+  /** Whether `channel` is listened to now, so that nothing notified on it is being missed. */
+  isListening(channel: string): boolean {
+    return this.client !== undefined && this.confirmed.has(channel);
+  }
+
+  /** Resolves once every followed channel is listened to. */
+  async ready(): Promise<void> {
+    if (this.closed) throw new Error('notifications closed');
+    if (!this.client) {
+      this.connecting ??= this.connect().finally(() => (this.connecting = undefined));
+      await this.connecting;
+    }
+    const client = this.client!;
+    for (const channel of this.channels.keys()) {
+      if (!this.listened.has(channel)) this.listened.set(channel, this.listen(client, channel, this.confirmed));
+    }
+    await Promise.all(this.listened.values());
+  }
+
+  private async listen(client: pg.Client, channel: string, confirmed: Set<string>): Promise<void> {
+    await client.query(`LISTEN ${channel}`);
+    confirmed.add(channel);
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url });
+    // Named, so that an operator (or a test) can tell it in pg_stat_activity.
+    const client = new pg.Client({ connectionString: this.url, application_name: APPLICATION_NAME });
     client.on('notification', (message) => {
-      if (message.channel === this.channel && message.payload !== undefined) this.onNotification(message.payload);
+      if (message.payload === undefined) return;
+      for (const follower of this.channels.get(message.channel) ?? []) follower.notify(message.payload);
     });
     // A lost connection: forget it and reconnect, whether or not anyone asks.
     const lost = () => {
       if (this.client !== client) return;
       this.client = undefined;
+      this.listened = new Map();
+      this.confirmed = new Set();
       client.end().catch(() => {});
+      for (const follower of this.followers()) follower.lost?.();
       this.scheduleReconnect();
     };
     client.on('error', lost);
     client.on('end', lost);
+    const listened = new Map<string, Promise<unknown>>();
+    const confirmed = new Set<string>();
     try {
       await client.connect();
-      // The channel is a fixed identifier of Floe's, never user input.
-      await client.query(`LISTEN ${this.channel}`);
+      for (const channel of this.channels.keys()) listened.set(channel, this.listen(client, channel, confirmed));
+      await Promise.all(listened.values());
     } catch (error) {
       client.end().catch(() => {});
       throw error;
     }
     if (this.closed) {
       await client.end().catch(() => {});
-      throw new Error('notification listener closed');
+      throw new Error('notifications closed');
     }
     this.client = client;
+    this.listened = listened;
+    this.confirmed = confirmed;
+  }
+
+  private followers(): ChannelFollower[] {
+    return [...this.channels.values()].flatMap((followers) => [...followers]);
   }
 
   private scheduleReconnect(): void {
@@ -61,7 +109,9 @@ export class NotificationListener {
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       this.ready().then(
-        () => this.onReconnect(),
+        () => {
+          for (const follower of this.followers()) follower.resync();
+        },
         () => this.scheduleReconnect(),
       );
     }, RECONNECT_MS);

@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
+import { sql } from 'kysely';
 import { transaction } from '../../src/kit/db.js';
 import { recordEvents } from '../../src/kit/events.js';
 import { enqueueJob } from '../../src/kit/jobs.js';
+import { APPLICATION_NAME } from '../../src/kit/listen.js';
 import { startTestApp } from '../helpers/app.js';
+import { until } from '../helpers/purchase.js';
 
 const floe = await startTestApp();
 
@@ -17,14 +21,14 @@ test('outbox rows written before commit: all of them with the change, none witho
   const { organizationId } = await floe.createMerchant({ keepEvents: true });
   const job = `test.outbox.${organizationId}`;
   await transaction(floe.db, async (trx) => {
-    await recordEvents(trx, organizationId, [{ type: 'product.created', data: { n: 1 } }, { type: 'product.updated', data: { n: 2 } }]);
+    await recordEvents(trx, organizationId, [{ type: 'product.created', data: () => ({ n: 1 }) }, { type: 'product.updated', data: () => ({ n: 2 }) }]);
     await enqueueJob(trx, job, { n: 1 });
   });
   assert.deepEqual(await countOf(organizationId, job), { events: 2, jobs: 1 });
 
   await assert.rejects(
     transaction(floe.db, async (trx) => {
-      await recordEvents(trx, organizationId, [{ type: 'product.updated', data: {} }]);
+      await recordEvents(trx, organizationId, [{ type: 'product.updated', data: () => ({}) }]);
       await enqueueJob(trx, job, { n: 2 });
       throw new Error('the change fails');
     }),
@@ -34,7 +38,7 @@ test('outbox rows written before commit: all of them with the change, none witho
 
   // Past one statement's worth of parameters: written in slices, still all of them.
   await transaction(floe.db, async (trx) => {
-    await recordEvents(trx, organizationId, Array.from({ length: 2500 }, (_, n) => ({ type: 'benefit.created', data: { n } })));
+    await recordEvents(trx, organizationId, Array.from({ length: 2500 }, (_, n) => ({ type: 'benefit.created', data: () => ({ n }) })));
     for (let n = 0; n < 1500; n++) await enqueueJob(trx, job, { n });
   });
   assert.deepEqual(await countOf(organizationId, job), { events: 2502, jobs: 1501 });
@@ -51,12 +55,59 @@ test('an event is kept only when a webhook endpoint of its organization takes it
   });
   assert.equal(response.status, 201);
   const job = `test.kept.${listening.organizationId}`;
+  // An event nobody takes is not even rendered.
+  const rendered: string[] = [];
+  const data = (name: string, value: unknown) => () => {
+    rendered.push(name);
+    return value;
+  };
   await transaction(floe.db, async (trx) => {
-    await recordEvents(trx, quiet.organizationId, [{ type: 'order.created', data: {} }]);
-    await recordEvents(trx, listening.organizationId, [{ type: 'order.created', data: { at: new Date('2024-12-20T10:00:00Z') } }, { type: 'product.created', data: {} }]);
+    await recordEvents(trx, quiet.organizationId, [{ type: 'order.created', data: data('quiet order', {}) }]);
+    await recordEvents(trx, listening.organizationId, [
+      { type: 'order.created', data: data('order', { at: new Date('2024-12-20T10:00:00Z') }) },
+      { type: 'product.created', data: data('product', {}) },
+    ]);
     await enqueueJob(trx, job, {});
   });
+  assert.deepEqual(rendered, ['order']);
   assert.deepEqual(await countOf(quiet.organizationId, job), { events: 0, jobs: 1 });
   const kept = await floe.db.selectFrom('events').select(['type', 'payload']).where('organization_id', '=', listening.organizationId).execute();
   assert.deepEqual(kept, [{ type: 'order.created', payload: { type: 'order.created', data: { at: '2024-12-20T10:00:00.000Z' } } }]);
+});
+
+/** Records one order.created event for the organization; answers whether it was kept. */
+async function recordOrderCreated(organizationId: string): Promise<boolean> {
+  const before = (await countOf(organizationId, '-')).events;
+  await transaction(floe.db, (trx) => recordEvents(trx, organizationId, [{ type: 'order.created', data: () => ({}) }]));
+  return (await countOf(organizationId, '-')).events > before;
+}
+
+/** An endpoint written straight into the database, as another process (or psql) would. */
+async function insertEndpointElsewhere(organizationId: string) {
+  await floe.db
+    .insertInto('webhook_endpoints')
+    .values({ id: randomUUID(), created_at: new Date(), organization_id: organizationId, url: 'https://hooks.example.invalid/elsewhere', format: 'raw', secret: 'test-secret', events: ['order.created'] })
+    .execute();
+}
+
+test('endpoints changed by another process count from the moment their change is announced, across a lost connection too', async () => {
+  const { organizationId } = await floe.createMerchant();
+  // Until Floe listens for endpoint changes it asks the database every time; then it remembers.
+  await until(async () => {
+    assert.equal(await recordOrderCreated(organizationId), false);
+    return floe.context.notifications.isListening('floe_webhook_endpoints');
+  });
+  assert.equal(await recordOrderCreated(organizationId), false);
+  await insertEndpointElsewhere(organizationId);
+  await until(() => recordOrderCreated(organizationId), 5_000);
+
+  // The listening connection is cut and an endpoint made meanwhile: its notice is lost, what was remembered is forgotten.
+  const other = await floe.createMerchant();
+  assert.equal(await recordOrderCreated(other.organizationId), false);
+  const listening = sql<{ pid: number }>`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = ${APPLICATION_NAME}`;
+  const [backend] = (await listening.execute(floe.db)).rows;
+  assert.ok(backend, 'a connection listens');
+  await sql`SELECT pg_terminate_backend(${backend.pid})`.execute(floe.db);
+  await insertEndpointElsewhere(other.organizationId);
+  await until(() => recordOrderCreated(other.organizationId), 5_000);
 });

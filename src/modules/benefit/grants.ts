@@ -55,8 +55,11 @@ async function lockGrant(trx: Transaction, customerId: string, benefitId: string
 }
 
 async function announce(trx: Transaction, context: Context, type: string, grant: BenefitGrantRow, benefit: BenefitRow, customer: CustomerRow, previous: Record<string, unknown>) {
-  const presented = presentGrant({ ...grant, customer: JSON.parse(JSON.stringify(customer)) });
-  await recordEvent(trx, benefit.organization_id, type, { ...presented, benefit: presentBenefit(context.config, benefit), previous_properties: previous });
+  await recordEvent(trx, benefit.organization_id, type, () => ({
+    ...presentGrant({ ...grant, customer: JSON.parse(JSON.stringify(customer)) }),
+    benefit: presentBenefit(context.config, benefit),
+    previous_properties: previous,
+  }));
 }
 
 /**

@@ -67,7 +67,7 @@ export async function createBenefit(trx: Transaction, config: Config, subject: M
     is_tax_applicable: TAX_APPLICABLE.has(input.type),
     properties: JSON.stringify(properties),
   });
-  await recordEvent(trx, organizationId, 'benefit.created', presentBenefit(config, benefit));
+  await recordEvent(trx, organizationId, 'benefit.created', () => presentBenefit(config, benefit));
   return benefit;
 }
 
@@ -82,7 +82,7 @@ export async function updateBenefit(trx: Transaction, config: Config, subject: M
     ...(input.description ? { description: input.description } : {}),
     ...(properties ? { properties: JSON.stringify(properties) } : {}),
   });
-  await recordEvent(trx, updated.organization_id, 'benefit.updated', presentBenefit(config, updated));
+  await recordEvent(trx, updated.organization_id, 'benefit.updated', () => presentBenefit(config, updated));
   if (properties && isMaterialChange(benefit.type, benefit.properties, properties)) await enqueueJob(trx, GRANT_JOBS.forBenefit, { benefitId: benefit.id });
   return updated;
 }
@@ -94,7 +94,7 @@ export async function deleteBenefit(trx: Transaction, config: Config, subject: M
   const deleted = await repository.update(trx, benefit.id, { deleted_at: now, modified_at: now });
   await repository.detachFromProducts(trx, benefit.id);
   // Polar announces a deletion as an update of the benefit.
-  await recordEvent(trx, deleted.organization_id, 'benefit.updated', presentBenefit(config, deleted));
+  await recordEvent(trx, deleted.organization_id, 'benefit.updated', () => presentBenefit(config, deleted));
   await enqueueJob(trx, GRANT_JOBS.revokeForBenefit, { benefitId: benefit.id });
 }
 

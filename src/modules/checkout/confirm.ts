@@ -10,12 +10,13 @@
 // Confirming twice is refused (the checkout is no longer open), and the order's unique
 // checkout_id makes a second success impossible: one checkout, at most one order.
 import type { Config } from '../../config.js';
+import type { SubscriptionRow } from '../../db/schema/commerce.js';
 import type { Authenticator } from '../../kit/auth.js';
 import { clock } from '../../kit/clock.js';
 import type { Context } from '../../kit/context.js';
 import { transaction, type Transaction } from '../../kit/db.js';
 import { BadRequest, ResourceNotFound, ValidationIssues } from '../../kit/errors.js';
-import { recordEvent, recordEvents } from '../../kit/events.js';
+import { recordEvent, recordEvents, type EventData } from '../../kit/events.js';
 import { newId } from '../../kit/ids.js';
 import { enqueueJob } from '../../kit/jobs.js';
 import { GRANT_JOBS } from '../benefit/grants.js';
@@ -111,7 +112,7 @@ export async function confirmCheckout(
   );
   await enqueueJob(trx, HANDLE_SUCCESS_JOB, { checkoutId: checkout.id });
   loaded = await loadCheckout(trx, confirmed, loaded);
-  await recordEvent(trx, confirmed.organization_id, 'checkout.updated', presentCheckout(config, loaded));
+  await recordEvent(trx, confirmed.organization_id, 'checkout.updated', () => presentCheckout(config, loaded));
   const session = await createCustomerSessionToken(trx, authenticator, customer.id);
   return { loaded, customerSessionToken: session.token };
 }
@@ -133,7 +134,7 @@ export async function handleSuccess(trx: Transaction, config: Config, checkoutId
   const { price, product, discount } = loaded;
   const now = clock.now();
   const total = derive(loaded).total_amount ?? 0;
-  let subscription;
+  let subscription: SubscriptionRow | undefined;
   if (price.type === 'recurring' && price.recurring_interval) {
     subscription = await trx
       .insertInto('subscriptions')
@@ -185,12 +186,12 @@ export async function handleSuccess(trx: Transaction, config: Config, checkoutId
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  const events: { type: string; data: unknown }[] = [
-    { type: 'checkout.updated', data: presentCheckout(config, await loadCheckout(trx, succeeded, loaded)) },
-    { type: 'order.created', data: presentOrder({ order, customer, product, price, discount, subscription }) },
+  const events: { type: string; data: EventData }[] = [
+    { type: 'checkout.updated', data: async () => presentCheckout(config, await loadCheckout(trx, succeeded, loaded)) },
+    { type: 'order.created', data: () => presentOrder({ order, customer, product, price, discount, subscription }) },
   ];
   if (subscription) {
-    const presented = presentSubscription(config, { subscription, customer, product, price, discount });
+    const presented = () => presentSubscription(config, { subscription, customer, product, price, discount });
     events.push({ type: 'subscription.created', data: presented }, { type: 'subscription.active', data: presented });
   }
   await recordEvents(trx, checkout.organization_id, events);
@@ -203,7 +204,7 @@ export async function expireCheckouts(context: Context): Promise<number> {
     const expired = await repository.lockExpired(trx, clock.now(), 500);
     for (const checkout of expired) {
       const updated = await repository.update(trx, checkout.id, { status: 'expired', modified_at: clock.now() });
-      await recordEvent(trx, checkout.organization_id, 'checkout.updated', presentCheckout(context.config, await loadCheckout(trx, updated)));
+      await recordEvent(trx, checkout.organization_id, 'checkout.updated', async () => presentCheckout(context.config, await loadCheckout(trx, updated)));
     }
     return expired.length;
   });

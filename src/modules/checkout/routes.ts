@@ -27,7 +27,7 @@ import { CheckoutStreams } from './stream.js';
 const tags = ['checkouts', 'custom'];
 const ANONYMOUS = { subjects: ['anonymous', 'user', 'organization', 'customer'] } as const;
 
-export function checkoutRoutes(app: App, { db, databaseUrl, config, payments, authenticator }: Context): void {
+export function checkoutRoutes(app: App, { db, notifications, config, payments, authenticator }: Context): void {
   app.get('/v1/checkouts/custom/', {
     schema: { tags, summary: 'List Checkout Sessions', operationId: 'checkouts:custom:list', querystring: CheckoutListQuery, response: { 200: ListResourceCheckout } },
     config: { auth: { subjects: MERCHANT, scopes: readScopes('checkouts') } },
@@ -97,12 +97,11 @@ export function checkoutRoutes(app: App, { db, databaseUrl, config, payments, au
 
   // Server-sent events of the checkout (stream.ts), until its status is final, the client goes
   // away or Floe stops. Listening starts with the first stream.
-  const streams = new CheckoutStreams(databaseUrl, (clientSecret) => service.checkoutStatus(db, clientSecret));
+  const streams = new CheckoutStreams(notifications, (clientSecret) => service.checkoutStatus(db, clientSecret));
   app.addHook('preClose', (done) => {
     streams.endAll();
     done();
   });
-  app.addHook('onClose', () => streams.close());
   app.get('/v1/checkouts/custom/client/:client_secret/stream', {
     schema: { hide: true, params: ClientSecretParams },
     config: { auth: ANONYMOUS },

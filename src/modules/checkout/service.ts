@@ -168,7 +168,7 @@ async function openCheckout(trx: Transaction, config: Config, values: OpenValues
     payment_processor_metadata: JSON.stringify({}),
   });
   const loaded = await loadCheckout(trx, row, known);
-  await recordEvent(trx, row.organization_id, 'checkout.created', presentCheckout(config, loaded));
+  await recordEvent(trx, row.organization_id, 'checkout.created', () => presentCheckout(config, loaded));
   return loaded;
 }
 
@@ -331,7 +331,7 @@ export async function applyUpdate(trx: Transaction, config: Config, checkout: Ve
   const { changes, price } = await prepareUpdate(trx, checkout, input);
   const updated = await repository.update(trx, checkout.id, columnsOf(changes));
   const loaded = await loadCheckout(trx, updated, { price });
-  await recordEvent(trx, updated.organization_id, 'checkout.updated', presentCheckout(config, loaded));
+  await recordEvent(trx, updated.organization_id, 'checkout.updated', () => presentCheckout(config, loaded));
   return loaded;
 }
 

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { CheckoutRow } from '../../db/schema/commerce.js';
-import { NotificationListener } from '../../kit/listen.js';
+import type { Notifications } from '../../kit/listen.js';
 
 type Status = CheckoutRow['status'];
 
@@ -35,23 +35,20 @@ const FINAL_STATUSES: ReadonlySet<Status> = new Set(['succeeded', 'expired', 'fa
 export class CheckoutStreams {
   private readonly subscribers = new Map<string, Set<Subscriber>>();
   private readonly open = new Set<() => void>();
-  private readonly listener: NotificationListener;
 
   constructor(
-    databaseUrl: string,
+    private readonly notifications: Notifications,
     private readonly currentStatus: (clientSecret: string) => Promise<Status | undefined>,
   ) {
-    this.listener = new NotificationListener(
-      databaseUrl,
-      CHANNEL,
-      (payload) => {
+    notifications.follow(CHANNEL, {
+      notify: (payload) => {
         const change = JSON.parse(payload) as CheckoutChange;
         for (const subscriber of this.subscribers.get(change.client_secret) ?? []) subscriber.change(change);
       },
-      () => {
+      resync: () => {
         for (const set of this.subscribers.values()) for (const subscriber of set) subscriber.resync();
       },
-    );
+    });
   }
 
   /**
@@ -61,7 +58,7 @@ export class CheckoutStreams {
    */
   async stream(clientSecret: string, take: () => ServerResponse): Promise<boolean> {
     // Listening before reading the status: a change committed in between is not missed.
-    await this.listener.ready();
+    await this.notifications.ready();
     const early: CheckoutChange[] = [];
     let deliver = (change: CheckoutChange) => void early.push(change);
     let resync = () => {};
@@ -133,11 +130,5 @@ export class CheckoutStreams {
   /** Ends every open stream (Floe is stopping). */
   endAll(): void {
     for (const close of [...this.open]) close();
-  }
-
-  /** Stops listening. */
-  close(): Promise<void> {
-    this.endAll();
-    return this.listener.close();
   }
 }

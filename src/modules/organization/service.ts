@@ -137,7 +137,7 @@ export async function updateOrganization(
     onboarded_at: current.onboarded_at ?? now,
     modified_at: now,
   });
-  await recordEvent(trx, row.id, 'organization.updated', presentOrganization(row));
+  await recordEvent(trx, row.id, 'organization.updated', () => presentOrganization(row));
   return row;
 }
 

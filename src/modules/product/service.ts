@@ -211,7 +211,7 @@ export async function createProduct(trx: Transaction, config: Config, subject: M
     await repository.replaceCustomFields(trx, id, input.attached_custom_fields.map((field) => ({ id: field.custom_field_id, required: field.required })), now);
   }
   const product = await reload(trx, id);
-  await recordEvent(trx, organizationId, 'product.created', presentProduct(config, product));
+  await recordEvent(trx, organizationId, 'product.created', () => presentProduct(config, product));
   return product;
 }
 
@@ -258,7 +258,7 @@ export async function updateProduct(trx: Transaction, config: Config, subject: M
     modified_at: now,
   });
   const updated = await reload(trx, id);
-  await recordEvent(trx, product.organization_id, 'product.updated', presentProduct(config, updated));
+  await recordEvent(trx, product.organization_id, 'product.updated', () => presentProduct(config, updated));
   return updated;
 }
 
@@ -294,7 +294,7 @@ export async function updateProductBenefits(
   await repository.replaceBenefits(trx, id, requested, now);
   await repository.updateProduct(trx, id, { modified_at: now });
   const updated = await reload(trx, id);
-  await recordEvent(trx, product.organization_id, 'product.updated', presentProduct(config, updated));
+  await recordEvent(trx, product.organization_id, 'product.updated', () => presentProduct(config, updated));
   // Existing customers gain the added benefits and lose the removed ones (the grant engine's job).
   if (previous.length !== requested.length || previous.some((benefitId) => !requested.includes(benefitId))) {
     await enqueueJob(trx, GRANT_JOBS.forProduct, { productId: id });

@@ -10,7 +10,7 @@ import type { CustomerSubject, MerchantSubject } from '../../kit/auth.js';
 import { clock } from '../../kit/clock.js';
 import type { Queryable, Transaction } from '../../kit/db.js';
 import { BadRequest, NotPermitted, ResourceNotFound, ResourceUnavailable, ValidationError } from '../../kit/errors.js';
-import { recordEvent } from '../../kit/events.js';
+import { recordEvents } from '../../kit/events.js';
 import { enqueueJob } from '../../kit/jobs.js';
 import type { Context } from '../../kit/context.js';
 import { transaction } from '../../kit/db.js';
@@ -99,13 +99,16 @@ async function lockVisible(trx: Transaction, subject: MerchantSubject | Customer
 }
 
 async function announce(trx: Transaction, config: Config, before: SubscriptionRow, after: SubscriptionRow): Promise<void> {
-  const presented = presentSubscription(config, await loadSubscription(trx, after));
-  await recordEvent(trx, after.organization_id, 'subscription.updated', presented);
-  if (after.canceled_at && after.ends_at && before.ends_at?.getTime() !== after.ends_at.getTime()) await recordEvent(trx, after.organization_id, 'subscription.canceled', presented);
-  if (before.ends_at && !after.ends_at) await recordEvent(trx, after.organization_id, 'subscription.uncanceled', presented);
+  // Rendered once, and only if an event is kept.
+  let presented: Promise<unknown> | undefined;
+  const data = () => (presented ??= loadSubscription(trx, after).then((loaded) => presentSubscription(config, loaded)));
+  const types = ['subscription.updated'];
+  if (after.canceled_at && after.ends_at && before.ends_at?.getTime() !== after.ends_at.getTime()) types.push('subscription.canceled');
+  if (before.ends_at && !after.ends_at) types.push('subscription.uncanceled');
   const wasActive = (ACTIVE_STATUSES as readonly string[]).includes(before.status);
   const isActive = (ACTIVE_STATUSES as readonly string[]).includes(after.status);
-  if (wasActive && !isActive) await recordEvent(trx, after.organization_id, 'subscription.revoked', presented);
+  if (wasActive && !isActive) types.push('subscription.revoked');
+  await recordEvents(trx, after.organization_id, types.map((type) => ({ type, data })));
   // Benefits follow the subscription: revoked when it ends, moved when its product changes.
   if (wasActive !== isActive || before.product_id !== after.product_id) await enqueueJob(trx, GRANT_JOBS.forSubscription, { subscriptionId: after.id });
 }

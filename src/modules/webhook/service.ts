@@ -6,6 +6,7 @@ import { resolveOrganizationForCreate, type MerchantSubject } from '../../kit/au
 import { clock } from '../../kit/clock.js';
 import { afterCommit, type Queryable, type Transaction } from '../../kit/db.js';
 import { ResourceNotFound, ValidationError } from '../../kit/errors.js';
+import { endpointsChanged } from '../../kit/events.js';
 import { newId } from '../../kit/ids.js';
 import { toPage } from '../../kit/pagination.js';
 import { deliveriesDue, MAX_ATTEMPTS } from './delivery.js';
@@ -33,6 +34,7 @@ export async function getEndpoint(db: Queryable, subject: MerchantSubject, id: s
 export async function createEndpoint(trx: Transaction, config: Config, subject: MerchantSubject, input: WebhookEndpointCreate): Promise<WebhookEndpointRow> {
   const organizationId = await resolveOrganizationForCreate(trx, subject, input.organization_id);
   checkUrl(config, input.url);
+  endpointsChanged(trx, organizationId);
   return repository.insertEndpoint(trx, {
     id: newId(),
     created_at: clock.now(),
@@ -47,6 +49,7 @@ export async function createEndpoint(trx: Transaction, config: Config, subject: 
 export async function updateEndpoint(trx: Transaction, config: Config, subject: MerchantSubject, id: string, input: WebhookEndpointUpdate): Promise<WebhookEndpointRow> {
   const endpoint = await getEndpoint(trx, subject, id);
   if (input.url) checkUrl(config, input.url);
+  endpointsChanged(trx, endpoint.organization_id);
   return repository.updateEndpoint(trx, endpoint.id, {
     modified_at: clock.now(),
     ...(input.url ? { url: input.url } : {}),
@@ -60,6 +63,7 @@ export async function updateEndpoint(trx: Transaction, config: Config, subject: 
 export async function deleteEndpoint(trx: Transaction, subject: MerchantSubject, id: string): Promise<void> {
   const endpoint = await getEndpoint(trx, subject, id);
   const now = clock.now();
+  endpointsChanged(trx, endpoint.organization_id);
   await repository.updateEndpoint(trx, endpoint.id, { deleted_at: now, modified_at: now });
 }
 

@@ -4,6 +4,7 @@ import { HTTPValidationError, ResourceNotFound, SDKError } from '@polar-sh/sdk/m
 import type { Polar } from '@polar-sh/sdk';
 import { sql } from 'kysely';
 import { clock } from '../../../src/kit/clock.js';
+import { APPLICATION_NAME } from '../../../src/kit/listen.js';
 import { startTestApp, type Merchant } from '../../helpers/app.js';
 import { expectError } from '../../helpers/errors.js';
 
@@ -351,7 +352,7 @@ describe('the checkout event stream', () => {
   test('after the listening connection drops, Floe listens again and streams what changed meanwhile', async () => {
     const { checkout, stream } = await checkoutWithStream();
     try {
-      const listening = sql<{ pid: number }>`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN floe_checkout'`;
+      const listening = sql<{ pid: number }>`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = ${APPLICATION_NAME}`;
       const [backend] = (await listening.execute(floe.db)).rows;
       assert.ok(backend, 'a connection listens');
       // The connection is cut, and the change is committed before Floe listens again: its notice is lost.

@@ -49,7 +49,7 @@ test('a worker killed mid-delivery delivers every event after a restart', { time
   // Slow answers keep deliveries in flight when the worker dies.
   receiver.answer = () => ({ status: 200, delayMs: 150 });
   await transaction(floe.db, async (trx) => {
-    for (let index = 0; index < 300; index++) await recordEvent(trx, merchant.organizationId, 'product.created', { id: `product-${index}` });
+    for (let index = 0; index < 300; index++) await recordEvent(trx, merchant.organizationId, 'product.created', () => ({ id: `product-${index}` }));
   });
 
   const first = startWorkerProcess();
