@@ -1,6 +1,6 @@
 // The one way Floe talks to PostgreSQL: a pooled Kysely instance and a transaction helper.
 // Services take a `Transaction` (or the database for reads) so a command is one transaction.
-import { Kysely, PostgresDialect, sql, type Insertable, type OperationNodeSource, type RawBuilder, type Transaction as KyselyTransaction } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Insertable, type OperationNodeSource, type QueryCreator, type RawBuilder, type Transaction as KyselyTransaction } from 'kysely';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { DEFAULT_POOL_SIZE } from '../config.js';
@@ -15,6 +15,8 @@ export type Database = Kysely<Tables>;
 export type Transaction = KyselyTransaction<Tables>;
 /** Either the database or an open transaction: reads accept both. */
 export type Queryable = Database | Transaction;
+/** What a write is built on: a transaction, or one carrying its deferred rows (withDeferredRows). */
+export type Writer = QueryCreator<Tables>;
 
 export interface DatabaseHandle {
   db: Database;
@@ -65,20 +67,74 @@ function statementName(text: string): string | undefined {
   return name;
 }
 
-/** Makes every new client of the pool run parameterized queries as named (prepared) statements. */
+/** What pg's Query does with the extended protocol, beyond its public types. */
+interface ExtendedQuery {
+  prepare(connection: PgConnection): void;
+  handleCommandComplete(message: unknown, connection: PgConnection): void;
+}
+interface PgConnection {
+  parse(query: { text: string }): void;
+  bind(config: object): void;
+  execute(config: object): void;
+}
+
+/**
+ * A statement preceded by the BEGIN of its transaction in the same write: both in the extended
+ * protocol with no Sync between them, so PostgreSQL answers both at once (a transaction's BEGIN
+ * then costs no round trip of its own). An error in the statement leaves the transaction failed,
+ * as it would after a BEGIN of its own.
+ */
+class StatementAfterBegin extends pg.Query {
+  private beginCompleted = false;
+
+  prepare(connection: PgConnection): void {
+    connection.parse({ text: 'BEGIN' });
+    connection.bind({});
+    connection.execute({});
+    (pg.Query.prototype as unknown as ExtendedQuery).prepare.call(this, connection);
+  }
+
+  handleCommandComplete(message: unknown, connection: PgConnection): void {
+    // The first command to complete is the BEGIN: not a result of the statement.
+    if (!this.beginCompleted) {
+      this.beginCompleted = true;
+      return;
+    }
+    (pg.Query.prototype as unknown as ExtendedQuery).handleCommandComplete.call(this, message, connection);
+  }
+}
+
+const NO_ROWS = { command: '', rowCount: 0, rows: [], fields: [] };
+
+/**
+ * Makes every new client of the pool run parameterized queries as named (prepared) statements,
+ * and hold a transaction's BEGIN back until its first statement, which carries it.
+ */
 function prepareStatements(pool: pg.Pool): pg.Pool {
   pool.on('connect', (client) => {
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    let beginHeld = false;
     client.query = ((text: unknown, values?: unknown, callback?: unknown) => {
-      if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0 || callback !== undefined) return query(text, values, callback);
+      const plain = typeof text === 'string' && (values === undefined || (Array.isArray(values) && values.length === 0)) && callback === undefined;
+      if (plain && text === 'begin' && !beginHeld) {
+        beginHeld = true;
+        return Promise.resolve({ ...NO_ROWS, command: 'BEGIN' });
+      }
+      const afterBegin = beginHeld;
+      beginHeld = false;
+      // A transaction that ran nothing has nothing to end.
+      if (afterBegin && plain && (text === 'commit' || text === 'rollback')) return Promise.resolve({ ...NO_ROWS, command: text.toUpperCase() });
+      if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0 || callback !== undefined) {
+        return afterBegin ? query('begin').then(() => query(text, values, callback)) : query(text, values, callback);
+      }
       const name = statementName(text);
-      if (name === undefined) return query(text, values);
-      // A query made from the text and named after: given a config object instead, pg copies it
+      // A query made from the text (and named after): given a config object instead, pg copies it
       // property by property on every call, which costs more than a short statement's own work.
       return new Promise((resolve, reject) => {
-        const prepared = new pg.Query(text, values, (error, result) => (error ? reject(error) : resolve(result)));
-        (prepared as { name?: string }).name = name;
-        query(prepared);
+        const done = (error: Error | undefined, result: unknown) => (error ? reject(error) : resolve(result));
+        const statement = afterBegin ? new StatementAfterBegin(text, values, done) : new pg.Query(text, values, done);
+        if (name !== undefined) (statement as { name?: string }).name = name;
+        query(statement);
       });
     }) as typeof client.query;
   });
@@ -119,9 +175,10 @@ type DeferredRows = Map<keyof Tables & string, Record<string, unknown>[]>;
 const deferredInserts = new WeakMap<Transaction, DeferredRows>();
 
 /**
- * Inserts `rows` as the transaction's last statement, together with all other rows deferred so:
- * the rows a change only adds (its events, its jobs, a session token) then cost one round trip
- * between them. Only for rows nothing in the transaction reads back.
+ * Inserts `rows` as the transaction's last statement, together with all other rows deferred so
+ * (or with the change's last write, see withDeferredRows): the rows a change only adds (its
+ * events, its jobs, a session token) then cost one round trip between them, or none. Only for rows
+ * nothing in the transaction reads back.
  */
 export function insertBeforeCommit<T extends keyof Tables & string>(trx: Transaction, table: T, rows: Insertable<Tables[T]>[]): void {
   const deferred = deferredInserts.get(trx);
@@ -145,41 +202,62 @@ export function setDeferredInsert(table: keyof Tables & string, statement: Inser
   insertStatements.set(table, statement);
 }
 
-/**
- * One statement for every deferred row (each table's insert a data-modifying CTE), or, past
- * DEFERRED_ROWS_PER_STATEMENT rows, a statement per slice of a table.
- */
-async function insertDeferred(trx: Transaction, deferred: DeferredRows): Promise<void> {
-  // The tables are known only at run time, beyond what Kysely's types can follow.
-  type Insert = OperationNodeSource & { execute(): Promise<unknown> };
-  type Builder = { with(name: string, query: () => OperationNodeSource): Builder; selectNoFrom(selection: unknown): Insert; insertInto(table: string): { values(rows: unknown[]): Insert } };
-  const builder = trx as unknown as Builder;
-  const insertOf = (table: string, rows: Record<string, unknown>[]): { cte: OperationNodeSource; execute(): Promise<unknown> } => {
-    const statement = insertStatements.get(table);
-    if (!statement) {
-      const insert = builder.insertInto(table).values(rows);
-      return { cte: insert, execute: () => insert.execute() };
-    }
-    const raw = statement(rows);
-    return { cte: sql`(${raw})`, execute: () => raw.execute(trx) };
-  };
-  const tables = [...deferred.entries()];
-  const total = tables.reduce((count, [, rows]) => count + rows.length, 0);
-  if (total > DEFERRED_ROWS_PER_STATEMENT) {
-    for (const [table, rows] of tables) {
-      for (let start = 0; start < rows.length; start += DEFERRED_ROWS_PER_STATEMENT) {
-        await insertOf(table, rows.slice(start, start + DEFERRED_ROWS_PER_STATEMENT)).execute();
-      }
-    }
-    return;
+// The tables are known only at run time, beyond what Kysely's types can follow.
+type Insert = OperationNodeSource & { execute(): Promise<unknown> };
+type Builder = { with(name: string, query: () => OperationNodeSource): Builder; selectNoFrom(selection: unknown): Insert; insertInto(table: string): { values(rows: unknown[]): Insert } };
+
+function insertOf(trx: Transaction, table: string, rows: Record<string, unknown>[]): { cte: OperationNodeSource; execute(): Promise<unknown> } {
+  const statement = insertStatements.get(table);
+  if (!statement) {
+    const insert = (trx as unknown as Builder).insertInto(table).values(rows);
+    return { cte: insert, execute: () => insert.execute() };
   }
-  const inserts = tables.map(([table, rows]) => insertOf(table, rows));
+  const raw = statement(rows);
+  return { cte: sql`(${raw})`, execute: () => raw.execute(trx) };
+}
+
+/**
+ * Takes the rows deferred so far: answers their inserts as data-modifying CTEs for one statement,
+ * or, past DEFERRED_ROWS_PER_STATEMENT rows, inserts them a slice of a table at a time and answers
+ * none.
+ */
+async function takeDeferred(trx: Transaction): Promise<{ cte: OperationNodeSource; execute(): Promise<unknown> }[]> {
+  const deferred = deferredInserts.get(trx);
+  if (!deferred) throw new Error('deferred rows need a transaction opened by transaction()');
+  const tables = [...deferred.entries()];
+  deferred.clear();
+  const total = tables.reduce((count, [, rows]) => count + rows.length, 0);
+  if (total <= DEFERRED_ROWS_PER_STATEMENT) return tables.map(([table, rows]) => insertOf(trx, table, rows));
+  for (const [table, rows] of tables) {
+    for (let start = 0; start < rows.length; start += DEFERRED_ROWS_PER_STATEMENT) {
+      await insertOf(trx, table, rows.slice(start, start + DEFERRED_ROWS_PER_STATEMENT)).execute();
+    }
+  }
+  return [];
+}
+
+function withInserts(trx: Transaction, inserts: { cte: OperationNodeSource }[]): Builder {
+  return inserts.reduce((query, insert, index) => query.with(`deferred_${index}`, () => insert.cte), trx as unknown as Builder);
+}
+
+/**
+ * A query creator that carries the rows deferred so far (see insertBeforeCommit) as data-modifying
+ * CTEs, and takes them: a change whose last write is built on it sends its outbox rows in that
+ * same statement instead of one of their own. Rows deferred afterwards still go before commit.
+ * The statement must run (or the transaction fail), or the rows it took are lost.
+ */
+export async function withDeferredRows(trx: Transaction): Promise<Writer> {
+  return withInserts(trx, await takeDeferred(trx)) as unknown as Writer;
+}
+
+/** The rows still deferred at commit: one statement for all of them, or slices past the limit. */
+async function insertDeferred(trx: Transaction): Promise<void> {
+  const inserts = await takeDeferred(trx);
   if (inserts.length <= 1) {
     await inserts[0]?.execute();
     return;
   }
-  const withAll = inserts.reduce((query, insert, index) => query.with(`deferred_${index}`, () => insert.cte), builder);
-  await withAll.selectNoFrom(sql<number>`1`.as('inserted')).execute();
+  await withInserts(trx, inserts).selectNoFrom(sql<number>`1`.as('inserted')).execute();
 }
 
 export async function transaction<T>(db: Database, work: (trx: Transaction) => Promise<T>): Promise<T> {
@@ -191,7 +269,7 @@ export async function transaction<T>(db: Database, work: (trx: Transaction) => P
     const handle = handles.get(db);
     if (handle) transactionHandles.set(trx, handle);
     const value = await work(trx);
-    await insertDeferred(trx, deferred);
+    await insertDeferred(trx);
     return value;
   });
   for (const callback of callbacks) callback();

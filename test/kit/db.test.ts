@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { sql } from 'kysely';
-import { transaction } from '../../src/kit/db.js';
+import { transaction, withDeferredRows, type Transaction } from '../../src/kit/db.js';
 import { recordEvents } from '../../src/kit/events.js';
 import { enqueueJob } from '../../src/kit/jobs.js';
 import { APPLICATION_NAME } from '../../src/kit/listen.js';
@@ -42,6 +42,81 @@ test('outbox rows written before commit: all of them with the change, none witho
     for (let n = 0; n < 1500; n++) await enqueueJob(trx, job, { n });
   });
   assert.deepEqual(await countOf(organizationId, job), { events: 2502, jobs: 1501 });
+});
+
+test('a transaction begins with its first statement, whatever that statement is and however it ends', async () => {
+  const { organizationId } = await floe.createMerchant();
+  const job = `test.begin.${organizationId}`;
+  const jobs = () => countOf(organizationId, job).then((count) => count.jobs);
+  const insertJob = (trx: Transaction, n: number) => trx.insertInto('jobs').values({ name: job, payload: JSON.stringify({ n }), run_at: new Date(), max_attempts: 1, created_at: new Date() }).execute();
+  // The first statement (parameterized, so it carries the BEGIN) is inside the transaction: rolled back with it.
+  await assert.rejects(
+    transaction(floe.db, async (trx) => {
+      await insertJob(trx, 1);
+      throw new Error('the change fails');
+    }),
+    /the change fails/,
+  );
+  assert.equal(await jobs(), 0);
+  // A first statement without parameters, too.
+  await assert.rejects(
+    transaction(floe.db, async (trx) => {
+      await sql`SELECT 1`.execute(trx);
+      await insertJob(trx, 2);
+      throw new Error('the change fails');
+    }),
+    /the change fails/,
+  );
+  assert.equal(await jobs(), 0);
+  // A failing first statement fails the transaction, and the connection serves the next one (all ten of the pool's, in turn).
+  for (let round = 0; round < 12; round++) {
+    await assert.rejects(transaction(floe.db, (trx) => sql`SELECT 1 / ${0}::int`.execute(trx)), /division by zero/);
+    await transaction(floe.db, async (trx) => {
+      await insertJob(trx, round);
+      await insertJob(trx, round);
+    });
+  }
+  assert.equal(await jobs(), 24);
+  // A transaction that ran nothing.
+  assert.equal(await transaction(floe.db, async () => 'nothing'), 'nothing');
+  // What the first statement locks stays locked until the end: a second transaction waits for the first.
+  const order: string[] = [];
+  let release = () => {};
+  const first = transaction(floe.db, async (trx) => {
+    await trx.selectFrom('organizations').select('id').where('id', '=', organizationId).forUpdate().execute();
+    order.push('first locked');
+    await new Promise<void>((resolve) => (release = resolve));
+    order.push('first ends');
+  });
+  await until(async () => order.length > 0);
+  const second = transaction(floe.db, async (trx) => {
+    await trx.selectFrom('organizations').select('id').where('id', '=', organizationId).forUpdate().execute();
+    order.push('second locked');
+  });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  release();
+  await Promise.all([first, second]);
+  assert.deepEqual(order, ['first locked', 'first ends', 'second locked']);
+});
+
+test('rows deferred before a write built on withDeferredRows go in its statement, later ones before commit, none on rollback', async () => {
+  const { organizationId } = await floe.createMerchant();
+  const job = `test.with-write.${organizationId}`;
+  const countIn = async (trx: Transaction) => (await trx.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('count')).where('name', '=', job).executeTakeFirstOrThrow()).count;
+  const change = (fail: boolean) =>
+    transaction(floe.db, async (trx) => {
+      await enqueueJob(trx, job, { n: 1 });
+      await enqueueJob(trx, job, { n: 2 });
+      await (await withDeferredRows(trx)).updateTable('organizations').set({ modified_at: new Date() }).where('id', '=', organizationId).execute();
+      assert.equal(await countIn(trx), 2, 'written with the update');
+      await enqueueJob(trx, job, { n: 3 });
+      assert.equal(await countIn(trx), 2, 'not yet');
+      if (fail) throw new Error('the change fails');
+    });
+  await assert.rejects(change(true), /the change fails/);
+  assert.equal((await countOf(organizationId, job)).jobs, 0);
+  await change(false);
+  assert.equal((await countOf(organizationId, job)).jobs, 3);
 });
 
 test('an event is kept only when a webhook endpoint of its organization takes its type, as Polar', async () => {

@@ -10,11 +10,11 @@
 // Confirming twice is refused (the checkout is no longer open), and the order's unique
 // checkout_id makes a second success impossible: one checkout, at most one order.
 import type { Config } from '../../config.js';
-import type { SubscriptionRow } from '../../db/schema/commerce.js';
+import type { CustomerRow, SubscriptionRow } from '../../db/schema/commerce.js';
 import type { Authenticator } from '../../kit/auth.js';
 import { clock } from '../../kit/clock.js';
 import type { Context } from '../../kit/context.js';
-import { transaction, type Transaction } from '../../kit/db.js';
+import { transaction, withDeferredRows, type Transaction } from '../../kit/db.js';
 import { BadRequest, ResourceNotFound, ValidationIssues } from '../../kit/errors.js';
 import { recordEvent, recordEvents, type EventData } from '../../kit/events.js';
 import { newId } from '../../kit/ids.js';
@@ -98,8 +98,11 @@ export async function confirmCheckout(
     if (!result.ok) throw new BadRequest(result.message, 'PaymentError');
     paymentMetadata = { payment_intent_id: result.charge.id };
   }
+  // What the confirmation adds goes with its last write.
+  await enqueueJob(trx, HANDLE_SUCCESS_JOB, { checkoutId: checkout.id });
+  const session = await createCustomerSessionToken(trx, authenticator, customer.id);
   const confirmed = await repository.update(
-    trx,
+    await withDeferredRows(trx),
     checkout.id,
     columnsOf({
       ...update,
@@ -110,10 +113,8 @@ export async function confirmCheckout(
       modified_at: clock.now(),
     }),
   );
-  await enqueueJob(trx, HANDLE_SUCCESS_JOB, { checkoutId: checkout.id });
   loaded = await loadCheckout(trx, confirmed, loaded);
   await recordEvent(trx, confirmed.organization_id, 'checkout.updated', () => presentCheckout(config, loaded));
-  const session = await createCustomerSessionToken(trx, authenticator, customer.id);
   return { loaded, customerSessionToken: session.token };
 }
 
@@ -129,8 +130,14 @@ export async function handleSuccess(trx: Transaction, config: Config, checkoutId
   const checkout = await repository.lock(trx, checkoutId);
   if (!checkout || checkout.status !== 'confirmed' || !checkout.customer_id) return;
   const loaded = await loadCheckout(trx, checkout);
-  const customer = await findCustomer(trx, checkout.customer_id);
-  if (!customer) throw new Error(`checkout ${checkout.id} lost its customer`);
+  const customerId = checkout.customer_id;
+  // The customer row (its foreign key keeps it) only for payloads of events that are kept.
+  let customerRead: Promise<CustomerRow> | undefined;
+  const customer = () =>
+    (customerRead ??= findCustomer(trx, customerId).then((row) => {
+      if (!row) throw new Error(`checkout ${checkout.id} lost its customer`);
+      return row;
+    }));
   const { price, product, discount } = loaded;
   const now = clock.now();
   const total = derive(loaded).total_amount ?? 0;
@@ -142,7 +149,7 @@ export async function handleSuccess(trx: Transaction, config: Config, checkoutId
         id: newId(),
         created_at: now,
         organization_id: checkout.organization_id,
-        customer_id: customer.id,
+        customer_id: customerId,
         product_id: product.id,
         price_id: price.id,
         discount_id: checkout.discount_id,
@@ -163,14 +170,16 @@ export async function handleSuccess(trx: Transaction, config: Config, checkoutId
   // The order and the checkout's success in one statement; the checkout is locked, so what it
   // becomes is known without reading it back.
   const succeeded = { ...checkout, status: 'succeeded' as const, subscription_id: subscription?.id ?? null, modified_at: now };
-  const order = await trx
+  const orderId = newId();
+  await enqueueJob(trx, GRANT_JOBS.forOrder, { orderId });
+  const order = await (await withDeferredRows(trx))
     .with('succeeded', (db) => db.updateTable('checkouts').set({ status: succeeded.status, subscription_id: succeeded.subscription_id, modified_at: now }).where('id', '=', checkout.id))
     .insertInto('orders')
     .values({
-      id: newId(),
+      id: orderId,
       created_at: now,
       organization_id: checkout.organization_id,
-      customer_id: customer.id,
+      customer_id: customerId,
       product_id: product.id,
       product_price_id: price.id,
       discount_id: checkout.discount_id,
@@ -188,14 +197,13 @@ export async function handleSuccess(trx: Transaction, config: Config, checkoutId
     .executeTakeFirstOrThrow();
   const events: { type: string; data: EventData }[] = [
     { type: 'checkout.updated', data: async () => presentCheckout(config, await loadCheckout(trx, succeeded, loaded)) },
-    { type: 'order.created', data: () => presentOrder({ order, customer, product, price, discount, subscription }) },
+    { type: 'order.created', data: async () => presentOrder({ order, customer: await customer(), product, price, discount, subscription }) },
   ];
   if (subscription) {
-    const presented = () => presentSubscription(config, { subscription, customer, product, price, discount });
+    const presented = async () => presentSubscription(config, { subscription, customer: await customer(), product, price, discount });
     events.push({ type: 'subscription.created', data: presented }, { type: 'subscription.active', data: presented });
   }
   await recordEvents(trx, checkout.organization_id, events);
-  await enqueueJob(trx, GRANT_JOBS.forOrder, { orderId: order.id });
 }
 
 /** Expires open checkouts whose time has passed (run by a recurring job). */

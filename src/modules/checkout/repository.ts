@@ -5,7 +5,7 @@ import type { Insertable, Updateable } from 'kysely';
 import type { Tables } from '../../db/schema/index.js';
 import type { CheckoutRow } from '../../db/schema/commerce.js';
 import { isVisibleOrganization, type MerchantSubject } from '../../kit/auth.js';
-import type { Queryable, Transaction } from '../../kit/db.js';
+import type { Queryable, Transaction, Writer } from '../../kit/db.js';
 import { paginate, type PageRequest } from '../../kit/pagination.js';
 import { catalogVersionOf } from '../product/repository.js';
 import type { SortCriterion } from '../../kit/sorting.js';
@@ -61,7 +61,7 @@ export function insert(trx: Transaction, values: Insertable<Tables['checkouts']>
   return trx.insertInto('checkouts').values(values).returningAll().returning(CATALOG_VERSION).executeTakeFirstOrThrow();
 }
 
-export function update(trx: Transaction, id: string, values: Updateable<Tables['checkouts']>): Promise<VersionedCheckout> {
+export function update(trx: Writer, id: string, values: Updateable<Tables['checkouts']>): Promise<VersionedCheckout> {
   return trx.updateTable('checkouts').set(values).where('id', '=', id).returningAll().returning(CATALOG_VERSION).executeTakeFirstOrThrow();
 }
 
