@@ -1,6 +1,6 @@
 // The one way Floe talks to PostgreSQL: a pooled Kysely instance and a transaction helper.
 // Services take a `Transaction` (or the database for reads) so a command is one transaction.
-import { Kysely, PostgresDialect, sql, type Insertable, type OperationNodeSource, type QueryCreator, type RawBuilder, type Transaction as KyselyTransaction } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Compilable, type Insertable, type OperationNodeSource, type QueryCreator, type QueryResult, type RawBuilder, type Transaction as KyselyTransaction } from 'kysely';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { DEFAULT_POOL_SIZE } from '../config.js';
@@ -15,7 +15,7 @@ export type Database = Kysely<Tables>;
 export type Transaction = KyselyTransaction<Tables>;
 /** Either the database or an open transaction: reads accept both. */
 export type Queryable = Database | Transaction;
-/** What a write is built on: a transaction, or one carrying its deferred rows (withDeferredRows). */
+/** What a write is built on: a transaction, or one carrying its deferred rows (commitWith). */
 export type Writer = QueryCreator<Tables>;
 
 export interface DatabaseHandle {
@@ -70,6 +70,7 @@ function statementName(text: string): string | undefined {
 /** What pg's Query does with the extended protocol, beyond its public types. */
 interface ExtendedQuery {
   prepare(connection: PgConnection): void;
+  _getRows(connection: PgConnection, rows?: number): void;
   handleCommandComplete(message: unknown, connection: PgConnection): void;
 }
 interface PgConnection {
@@ -78,61 +79,102 @@ interface PgConnection {
   execute(config: object): void;
 }
 
+/** Ends the text of a transaction's last statement (see commitWith): it carries the COMMIT. */
+const COMMIT_MARKER = ' /* floe: then commit */';
+
 /**
- * A statement preceded by the BEGIN of its transaction in the same write: both in the extended
- * protocol with no Sync between them, so PostgreSQL answers both at once (a transaction's BEGIN
- * then costs no round trip of its own). An error in the statement leaves the transaction failed,
- * as it would after a BEGIN of its own.
+ * A statement sent in one write with the BEGIN of its transaction before it, or its COMMIT after
+ * it, or both: all in the extended protocol with a single Sync, so PostgreSQL answers them at once
+ * and the transaction's edges cost no round trip of their own. An error in the statement leaves
+ * the transaction failed (PostgreSQL skips the COMMIT), as it would have alone.
  */
-class StatementAfterBegin extends pg.Query {
-  private beginCompleted = false;
+class PipelinedStatement extends pg.Query {
+  /** Command completions still to come before the statement's own (the BEGIN's). */
+  private beforeOwn: number;
+  private ownCompleted = false;
+
+  constructor(
+    text: string,
+    values: unknown[],
+    callback: (error: Error | undefined, result: unknown) => void,
+    private readonly edges: { begin: boolean; commit: boolean },
+  ) {
+    super(text, values, callback);
+    this.beforeOwn = edges.begin ? 1 : 0;
+  }
 
   prepare(connection: PgConnection): void {
-    connection.parse({ text: 'BEGIN' });
-    connection.bind({});
-    connection.execute({});
+    if (this.edges.begin) sendUnnamed(connection, 'BEGIN');
     (pg.Query.prototype as unknown as ExtendedQuery).prepare.call(this, connection);
   }
 
+  /** pg's own sends Execute then Sync; the COMMIT goes between them. */
+  _getRows(connection: PgConnection & { sync(): void }, rows?: number): void {
+    if (!this.edges.commit) return (pg.Query.prototype as unknown as ExtendedQuery)._getRows.call(this, connection, rows);
+    connection.execute({ portal: (this as unknown as { portal: string }).portal, rows });
+    sendUnnamed(connection, 'COMMIT');
+    connection.sync();
+  }
+
   handleCommandComplete(message: unknown, connection: PgConnection): void {
-    // The first command to complete is the BEGIN: not a result of the statement.
-    if (!this.beginCompleted) {
-      this.beginCompleted = true;
+    if (this.beforeOwn > 0) {
+      this.beforeOwn -= 1;
       return;
     }
+    // After the statement's own, the COMMIT's: not a result of the statement.
+    if (this.ownCompleted) return;
+    this.ownCompleted = true;
     (pg.Query.prototype as unknown as ExtendedQuery).handleCommandComplete.call(this, message, connection);
   }
+}
+
+function sendUnnamed(connection: PgConnection, text: string): void {
+  connection.parse({ text });
+  connection.bind({});
+  connection.execute({});
 }
 
 const NO_ROWS = { command: '', rowCount: 0, rows: [], fields: [] };
 
 /**
  * Makes every new client of the pool run parameterized queries as named (prepared) statements,
- * and hold a transaction's BEGIN back until its first statement, which carries it.
+ * hold a transaction's BEGIN back until its first statement, which carries it, and let a
+ * transaction's last statement carry its COMMIT (commitWith).
  */
 function prepareStatements(pool: pg.Pool): pg.Pool {
   pool.on('connect', (client) => {
     const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
     let beginHeld = false;
+    let committed = false;
     client.query = ((text: unknown, values?: unknown, callback?: unknown) => {
       const plain = typeof text === 'string' && (values === undefined || (Array.isArray(values) && values.length === 0)) && callback === undefined;
       if (plain && text === 'begin' && !beginHeld) {
         beginHeld = true;
+        committed = false;
         return Promise.resolve({ ...NO_ROWS, command: 'BEGIN' });
       }
       const afterBegin = beginHeld;
       beginHeld = false;
-      // A transaction that ran nothing has nothing to end.
-      if (afterBegin && plain && (text === 'commit' || text === 'rollback')) return Promise.resolve({ ...NO_ROWS, command: text.toUpperCase() });
+      // A transaction that ran nothing has nothing to end, nor one whose last statement committed it.
+      if ((afterBegin || committed) && plain && (text === 'commit' || text === 'rollback')) {
+        committed = false;
+        return Promise.resolve({ ...NO_ROWS, command: text.toUpperCase() });
+      }
+      if (committed) return Promise.reject(new Error('the transaction has committed (commitWith): nothing runs in it after its last statement'));
       if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0 || callback !== undefined) {
         return afterBegin ? query('begin').then(() => query(text, values, callback)) : query(text, values, callback);
       }
       const name = statementName(text);
+      const commit = text.endsWith(COMMIT_MARKER);
       // A query made from the text (and named after): given a config object instead, pg copies it
       // property by property on every call, which costs more than a short statement's own work.
       return new Promise((resolve, reject) => {
-        const done = (error: Error | undefined, result: unknown) => (error ? reject(error) : resolve(result));
-        const statement = afterBegin ? new StatementAfterBegin(text, values, done) : new pg.Query(text, values, done);
+        const done = (error: Error | undefined, result: unknown) => {
+          if (error) return reject(error);
+          if (commit) committed = true;
+          resolve(result);
+        };
+        const statement = afterBegin || commit ? new PipelinedStatement(text, values, done, { begin: afterBegin, commit }) : new pg.Query(text, values, done);
         if (name !== undefined) (statement as { name?: string }).name = name;
         query(statement);
       });
@@ -175,20 +217,21 @@ type DeferredRows = Map<keyof Tables & string, Record<string, unknown>[]>;
 const deferredInserts = new WeakMap<Transaction, DeferredRows>();
 
 /**
- * Inserts `rows` as the transaction's last statement, together with all other rows deferred so
- * (or with the change's last write, see withDeferredRows): the rows a change only adds (its
- * events, its jobs, a session token) then cost one round trip between them, or none. Only for rows
- * nothing in the transaction reads back.
+ * Inserts `rows` with the transaction's last statement, together with all other rows deferred so:
+ * in a statement of their own that carries the COMMIT, or in the change's last write (see
+ * commitWith). The rows a change only adds (its events, its jobs, a session token) then cost no
+ * round trip. Only for rows nothing in the transaction reads back.
  */
 export function insertBeforeCommit<T extends keyof Tables & string>(trx: Transaction, table: T, rows: Insertable<Tables[T]>[]): void {
   const deferred = deferredInserts.get(trx);
   if (!deferred) throw new Error('insertBeforeCommit needs a transaction opened by transaction()');
+  if (committedTransactions.has(trx)) throw new Error('the transaction has committed (commitWith): rows deferred after its last statement would be lost');
   const pending = deferred.get(table) ?? [];
   for (const row of rows) pending.push(row as Record<string, unknown>);
   deferred.set(table, pending);
 }
 
-/** Rows per statement, well under PostgreSQL's 65,535 parameters. */
+/** Rows per statement, well under PostgreSQL's 65,535 parameters (past it, slices go before the COMMIT). */
 const DEFERRED_ROWS_PER_STATEMENT = 1000;
 
 type InsertStatement = (rows: Record<string, unknown>[]) => RawBuilder<unknown>;
@@ -204,7 +247,7 @@ export function setDeferredInsert(table: keyof Tables & string, statement: Inser
 
 // The tables are known only at run time, beyond what Kysely's types can follow.
 type Insert = OperationNodeSource & { execute(): Promise<unknown> };
-type Builder = { with(name: string, query: () => OperationNodeSource): Builder; selectNoFrom(selection: unknown): Insert; insertInto(table: string): { values(rows: unknown[]): Insert } };
+type Builder = { with(name: string, query: () => OperationNodeSource): Builder; selectNoFrom(selection: unknown): Insert & Compilable<unknown>; insertInto(table: string): { values(rows: unknown[]): Insert } };
 
 function insertOf(trx: Transaction, table: string, rows: Record<string, unknown>[]): { cte: OperationNodeSource; execute(): Promise<unknown> } {
   const statement = insertStatements.get(table);
@@ -240,24 +283,29 @@ function withInserts(trx: Transaction, inserts: { cte: OperationNodeSource }[]):
   return inserts.reduce((query, insert, index) => query.with(`deferred_${index}`, () => insert.cte), trx as unknown as Builder);
 }
 
+const committedTransactions = new WeakSet<Transaction>();
+
 /**
- * A query creator that carries the rows deferred so far (see insertBeforeCommit) as data-modifying
- * CTEs, and takes them: a change whose last write is built on it sends its outbox rows in that
- * same statement instead of one of their own. Rows deferred afterwards still go before commit.
- * The statement must run (or the transaction fail), or the rows it took are lost.
+ * Runs the transaction's last statement, built on a writer that carries the rows deferred so far
+ * (each table's insert a data-modifying CTE), and the COMMIT with it: the change's end then costs
+ * no round trip of its own. The transaction is over once it answers: nothing runs or is deferred
+ * in it afterwards, so a change records what it records (its events) before.
  */
-export async function withDeferredRows(trx: Transaction): Promise<Writer> {
-  return withInserts(trx, await takeDeferred(trx)) as unknown as Writer;
+export async function commitWith<R>(trx: Transaction, build: (writer: Writer) => Compilable<R>): Promise<QueryResult<R>> {
+  return executeThenCommit(trx, build(withInserts(trx, await takeDeferred(trx)) as unknown as Writer));
 }
 
-/** The rows still deferred at commit: one statement for all of them, or slices past the limit. */
+async function executeThenCommit<R>(trx: Transaction, statement: Compilable<R>): Promise<QueryResult<R>> {
+  const compiled = statement.compile();
+  const result = await trx.executeQuery<R>({ ...compiled, sql: compiled.sql + COMMIT_MARKER });
+  committedTransactions.add(trx);
+  return result;
+}
+
+/** The rows still deferred when the work is done: one statement for all of them, which commits. */
 async function insertDeferred(trx: Transaction): Promise<void> {
   const inserts = await takeDeferred(trx);
-  if (inserts.length <= 1) {
-    await inserts[0]?.execute();
-    return;
-  }
-  await withInserts(trx, inserts).selectNoFrom(sql<number>`1`.as('inserted')).execute();
+  if (inserts.length > 0) await executeThenCommit(trx, withInserts(trx, inserts).selectNoFrom(sql<number>`1`.as('inserted')));
 }
 
 export async function transaction<T>(db: Database, work: (trx: Transaction) => Promise<T>): Promise<T> {
@@ -269,7 +317,7 @@ export async function transaction<T>(db: Database, work: (trx: Transaction) => P
     const handle = handles.get(db);
     if (handle) transactionHandles.set(trx, handle);
     const value = await work(trx);
-    await insertDeferred(trx);
+    if (!committedTransactions.has(trx)) await insertDeferred(trx);
     return value;
   });
   for (const callback of callbacks) callback();

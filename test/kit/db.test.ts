@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { sql } from 'kysely';
-import { transaction, withDeferredRows, type Transaction } from '../../src/kit/db.js';
+import { commitWith, insertBeforeCommit, transaction, type Transaction, type Writer } from '../../src/kit/db.js';
 import { recordEvents } from '../../src/kit/events.js';
 import { enqueueJob } from '../../src/kit/jobs.js';
 import { APPLICATION_NAME } from '../../src/kit/listen.js';
@@ -99,24 +99,47 @@ test('a transaction begins with its first statement, whatever that statement is 
   assert.deepEqual(order, ['first locked', 'first ends', 'second locked']);
 });
 
-test('rows deferred before a write built on withDeferredRows go in its statement, later ones before commit, none on rollback', async () => {
+test('a transaction ended by commitWith: its last statement carries the deferred rows and the COMMIT, and nothing runs after it', async () => {
   const { organizationId } = await floe.createMerchant();
-  const job = `test.with-write.${organizationId}`;
-  const countIn = async (trx: Transaction) => (await trx.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('count')).where('name', '=', job).executeTakeFirstOrThrow()).count;
-  const change = (fail: boolean) =>
+  const job = `test.commit-with.${organizationId}`;
+  const jobs = () => countOf(organizationId, job).then((count) => count.jobs);
+  const touch = (writer: Writer) => writer.updateTable('organizations').set({ modified_at: new Date() }).where('id', '=', organizationId);
+  const value = await transaction(floe.db, async (trx) => {
+    await enqueueJob(trx, job, { n: 1 });
+    const { numAffectedRows } = await commitWith(trx, touch);
+    assert.equal(numAffectedRows, 1n);
+    assert.throws(() => insertBeforeCommit(trx, 'jobs', [{ name: job, payload: '{}', run_at: new Date(), max_attempts: 1, created_at: new Date() }]), /has committed/);
+    await assert.rejects(trx.selectFrom('jobs').select('id').execute(), /has committed/);
+    return 'done';
+  });
+  assert.equal(value, 'done');
+  assert.equal(await jobs(), 1);
+
+  // The statement fails: nothing of the transaction is written, the deferred rows included.
+  await assert.rejects(
     transaction(floe.db, async (trx) => {
-      await enqueueJob(trx, job, { n: 1 });
       await enqueueJob(trx, job, { n: 2 });
-      await (await withDeferredRows(trx)).updateTable('organizations').set({ modified_at: new Date() }).where('id', '=', organizationId).execute();
-      assert.equal(await countIn(trx), 2, 'written with the update');
+      await commitWith(trx, (writer) => writer.updateTable('organizations').set({ slug: null as unknown as string }).where('id', '=', organizationId));
+    }),
+    /null value/,
+  );
+  assert.equal(await jobs(), 1);
+
+  // The COMMIT fails (a constraint checked at commit): the error is the statement's, nothing is written.
+  await sql`CREATE TABLE IF NOT EXISTS test_checked_at_commit (id int PRIMARY KEY, parent int REFERENCES test_checked_at_commit (id) DEFERRABLE INITIALLY DEFERRED)`.execute(floe.db);
+  await assert.rejects(
+    transaction(floe.db, async (trx) => {
       await enqueueJob(trx, job, { n: 3 });
-      assert.equal(await countIn(trx), 2, 'not yet');
-      if (fail) throw new Error('the change fails');
-    });
-  await assert.rejects(change(true), /the change fails/);
-  assert.equal((await countOf(organizationId, job)).jobs, 0);
-  await change(false);
-  assert.equal((await countOf(organizationId, job)).jobs, 3);
+      await commitWith(trx, (writer) => writer.insertInto('test_checked_at_commit' as 'jobs').values({ id: 1, parent: 2 } as never));
+    }),
+    /foreign key/,
+  );
+  assert.equal(await jobs(), 1);
+  assert.equal((await sql<{ count: number }>`SELECT count(*)::int AS count FROM test_checked_at_commit`.execute(floe.db)).rows[0]!.count, 0);
+  // Every connection of the pool serves again.
+  for (let round = 0; round < 12; round++) await transaction(floe.db, (trx) => commitWith(trx, touch));
+  await transaction(floe.db, (trx) => enqueueJob(trx, job, { n: 4 }));
+  assert.equal(await jobs(), 2);
 });
 
 test('an event is kept only when a webhook endpoint of its organization takes its type, as Polar', async () => {

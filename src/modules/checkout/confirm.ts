@@ -10,11 +10,11 @@
 // Confirming twice is refused (the checkout is no longer open), and the order's unique
 // checkout_id makes a second success impossible: one checkout, at most one order.
 import type { Config } from '../../config.js';
-import type { CustomerRow, SubscriptionRow } from '../../db/schema/commerce.js';
+import type { CustomerRow, OrderRow, SubscriptionRow } from '../../db/schema/commerce.js';
 import type { Authenticator } from '../../kit/auth.js';
 import { clock } from '../../kit/clock.js';
 import type { Context } from '../../kit/context.js';
-import { transaction, withDeferredRows, type Transaction } from '../../kit/db.js';
+import { commitWith, transaction, type Transaction } from '../../kit/db.js';
 import { BadRequest, ResourceNotFound, ValidationIssues } from '../../kit/errors.js';
 import { recordEvent, recordEvents, type EventData } from '../../kit/events.js';
 import { newId } from '../../kit/ids.js';
@@ -98,23 +98,22 @@ export async function confirmCheckout(
     if (!result.ok) throw new BadRequest(result.message, 'PaymentError');
     paymentMetadata = { payment_intent_id: result.charge.id };
   }
-  // What the confirmation adds goes with its last write.
+  const changes = {
+    ...update,
+    status: 'confirmed' as const,
+    customer_id: customer.id,
+    custom_field_data: customFieldData,
+    payment_processor_metadata: { customer_id: customer.id, ...paymentMetadata },
+    modified_at: clock.now(),
+  };
+  const confirmed = { ...loaded.checkout, ...changes };
+  // The checkout as it reads once written: what the confirmation adds goes before, and the write
+  // ends the transaction.
+  loaded = await loadCheckout(trx, confirmed, loaded);
   await enqueueJob(trx, HANDLE_SUCCESS_JOB, { checkoutId: checkout.id });
   const session = await createCustomerSessionToken(trx, authenticator, customer.id);
-  const confirmed = await repository.update(
-    await withDeferredRows(trx),
-    checkout.id,
-    columnsOf({
-      ...update,
-      status: 'confirmed',
-      customer_id: customer.id,
-      custom_field_data: customFieldData,
-      payment_processor_metadata: { customer_id: customer.id, ...paymentMetadata },
-      modified_at: clock.now(),
-    }),
-  );
-  loaded = await loadCheckout(trx, confirmed, loaded);
   await recordEvent(trx, confirmed.organization_id, 'checkout.updated', () => presentCheckout(config, loaded));
+  await commitWith(trx, (writer) => repository.updateStatement(writer, checkout.id, columnsOf(changes)));
   return { loaded, customerSessionToken: session.token };
 }
 
@@ -167,34 +166,28 @@ export async function handleSuccess(trx: Transaction, config: Config, checkoutId
       .returningAll()
       .executeTakeFirstOrThrow();
   }
-  // The order and the checkout's success in one statement; the checkout is locked, so what it
-  // becomes is known without reading it back.
+  // The checkout is locked, so what it becomes and the order are known without reading them back:
+  // the events and the grant job go first, then one statement writes both and ends the transaction.
   const succeeded = { ...checkout, status: 'succeeded' as const, subscription_id: subscription?.id ?? null, modified_at: now };
-  const orderId = newId();
-  await enqueueJob(trx, GRANT_JOBS.forOrder, { orderId });
-  const order = await (await withDeferredRows(trx))
-    .with('succeeded', (db) => db.updateTable('checkouts').set({ status: succeeded.status, subscription_id: succeeded.subscription_id, modified_at: now }).where('id', '=', checkout.id))
-    .insertInto('orders')
-    .values({
-      id: orderId,
-      created_at: now,
-      organization_id: checkout.organization_id,
-      customer_id: customerId,
-      product_id: product.id,
-      product_price_id: price.id,
-      discount_id: checkout.discount_id,
-      subscription_id: subscription?.id ?? null,
-      checkout_id: checkout.id,
-      amount: total - (checkout.tax_amount ?? 0),
-      tax_amount: checkout.tax_amount ?? 0,
-      currency: checkout.currency ?? 'usd',
-      billing_reason: subscription ? 'subscription_create' : 'purchase',
-      billing_address: checkout.customer_billing_address ? JSON.stringify(checkout.customer_billing_address) : null,
-      custom_field_data: JSON.stringify(checkout.custom_field_data),
-      metadata: JSON.stringify(checkout.metadata),
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const order: OrderRow = {
+    id: newId(),
+    created_at: now,
+    modified_at: null,
+    organization_id: checkout.organization_id,
+    customer_id: customerId,
+    product_id: product.id,
+    product_price_id: price.id,
+    discount_id: checkout.discount_id,
+    subscription_id: subscription?.id ?? null,
+    checkout_id: checkout.id,
+    amount: total - (checkout.tax_amount ?? 0),
+    tax_amount: checkout.tax_amount ?? 0,
+    currency: checkout.currency ?? 'usd',
+    billing_reason: subscription ? 'subscription_create' : 'purchase',
+    billing_address: checkout.customer_billing_address,
+    custom_field_data: checkout.custom_field_data,
+    metadata: checkout.metadata,
+  };
   const events: { type: string; data: EventData }[] = [
     { type: 'checkout.updated', data: async () => presentCheckout(config, await loadCheckout(trx, succeeded, loaded)) },
     { type: 'order.created', data: async () => presentOrder({ order, customer: await customer(), product, price, discount, subscription }) },
@@ -204,6 +197,18 @@ export async function handleSuccess(trx: Transaction, config: Config, checkoutId
     events.push({ type: 'subscription.created', data: presented }, { type: 'subscription.active', data: presented });
   }
   await recordEvents(trx, checkout.organization_id, events);
+  await enqueueJob(trx, GRANT_JOBS.forOrder, { orderId: order.id });
+  await commitWith(trx, (writer) =>
+    writer
+      .with('succeeded', (db) => db.updateTable('checkouts').set({ status: succeeded.status, subscription_id: succeeded.subscription_id, modified_at: now }).where('id', '=', checkout.id))
+      .insertInto('orders')
+      .values({
+        ...order,
+        billing_address: order.billing_address ? JSON.stringify(order.billing_address) : null,
+        custom_field_data: JSON.stringify(order.custom_field_data),
+        metadata: JSON.stringify(order.metadata),
+      }),
+  );
 }
 
 /** Expires open checkouts whose time has passed (run by a recurring job). */

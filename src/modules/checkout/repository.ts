@@ -57,12 +57,18 @@ export function listVisible(
   return paginate(query.orderBy('id'), page);
 }
 
-export function insert(trx: Transaction, values: Insertable<Tables['checkouts']>): Promise<VersionedCheckout> {
-  return trx.insertInto('checkouts').values(values).returningAll().returning(CATALOG_VERSION).executeTakeFirstOrThrow();
+/** An insert of a checkout, to be run by the caller (as a transaction's last statement, see commitWith). */
+export function insertStatement(writer: Writer, values: Insertable<Tables['checkouts']>) {
+  return writer.insertInto('checkouts').values(values);
 }
 
-export function update(trx: Writer, id: string, values: Updateable<Tables['checkouts']>): Promise<VersionedCheckout> {
+export function update(trx: Transaction, id: string, values: Updateable<Tables['checkouts']>): Promise<VersionedCheckout> {
   return trx.updateTable('checkouts').set(values).where('id', '=', id).returningAll().returning(CATALOG_VERSION).executeTakeFirstOrThrow();
+}
+
+/** The same update, to be run by the caller (as a transaction's last statement, see commitWith). */
+export function updateStatement(writer: Writer, id: string, values: Updateable<Tables['checkouts']>) {
+  return writer.updateTable('checkouts').set(values).where('id', '=', id);
 }
 
 /** Open checkouts whose time has passed, locked for expiring. */

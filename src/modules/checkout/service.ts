@@ -12,7 +12,7 @@ import type { CheckoutLinkRow, CheckoutRow } from '../../db/schema/commerce.js';
 import type { ProductPriceRow } from '../../db/schema/catalog.js';
 import { seesOrganization, type MerchantSubject } from '../../kit/auth.js';
 import { clock } from '../../kit/clock.js';
-import type { Queryable, Transaction } from '../../kit/db.js';
+import { commitWith, type Queryable, type Transaction } from '../../kit/db.js';
 import { NotPermitted, ResourceNotFound, ValidationError, ValidationIssues } from '../../kit/errors.js';
 import { recordEvent } from '../../kit/events.js';
 import { newId } from '../../kit/ids.js';
@@ -143,32 +143,56 @@ export async function createCheckout(trx: Transaction, config: Config, subject: 
     customer_name: input.customer_name ?? customer?.name ?? null,
     customer_email: input.customer_email ?? customer?.email ?? null,
     customer_ip_address: input.customer_ip_address ?? null,
-    customer_billing_address: JSON.stringify(input.customer_billing_address ?? customer?.billing_address ?? null),
+    customer_billing_address: input.customer_billing_address ?? customer?.billing_address ?? null,
     customer_tax_id: input.customer_tax_id ?? null,
-    custom_field_data: JSON.stringify(customFieldData),
-    metadata: JSON.stringify(input.metadata ?? {}),
-    customer_metadata: JSON.stringify(input.customer_metadata ?? {}),
+    custom_field_data: customFieldData,
+    metadata: input.metadata ?? {},
+    customer_metadata: input.customer_metadata ?? {},
     success_url: input.success_url ?? null,
     embed_origin: input.embed_origin ?? null,
   }, { price, product });
 }
 
-type OpenValues = Omit<Insertable<Tables['checkouts']>, 'id' | 'created_at' | 'client_secret' | 'expires_at' | 'tax_amount' | 'payment_processor_metadata'>;
+type OpenValues = Pick<CheckoutRow, 'organization_id' | 'product_id' | 'product_price_id' | 'amount' | 'currency'> &
+  Partial<Omit<CheckoutRow, 'id' | 'created_at' | 'modified_at' | 'status' | 'client_secret' | 'expires_at' | 'tax_amount' | 'subscription_id' | 'payment_processor' | 'payment_processor_metadata'>>;
 
-/** Writes a new open checkout (one hour to complete) and records `checkout.created`. */
-async function openCheckout(trx: Transaction, config: Config, values: OpenValues, known?: Pick<LoadedCheckout, 'price' | 'product'>): Promise<LoadedCheckout> {
+/**
+ * Writes a new open checkout (one hour to complete) and records `checkout.created`. The row is
+ * known as it will read, so the event goes first and the insert ends the transaction.
+ */
+async function openCheckout(trx: Transaction, config: Config, values: OpenValues, known: { price: PriceWithOrganization; product: LoadedCheckout['product'] }): Promise<LoadedCheckout> {
   const now = clock.now();
-  const row = await repository.insert(trx, {
-    ...values,
+  const row: CheckoutRow = {
     id: newId(),
     created_at: now,
+    modified_at: null,
+    status: 'open',
     client_secret: `${CLIENT_SECRET_PREFIX}${randomBytes(32).toString('base64url')}`,
     expires_at: new Date(now.getTime() + CHECKOUT_TTL_MS),
-    tax_amount: values.amount === null || values.amount === undefined ? null : 0,
-    payment_processor_metadata: JSON.stringify({}),
-  });
-  const loaded = await loadCheckout(trx, row, known);
+    discount_id: null,
+    checkout_link_id: null,
+    customer_id: null,
+    subscription_id: null,
+    tax_amount: values.amount === null ? null : 0,
+    allow_discount_codes: true,
+    customer_name: null,
+    customer_email: null,
+    customer_ip_address: null,
+    customer_billing_address: null,
+    customer_tax_id: null,
+    custom_field_data: {},
+    metadata: {},
+    customer_metadata: {},
+    success_url: null,
+    embed_origin: null,
+    payment_processor: 'stripe',
+    payment_processor_metadata: {},
+    // What the caller gives, but no undefined over a default.
+    ...(Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as OpenValues),
+  };
+  const loaded = await loadCheckout(trx, { ...row, catalog_version: known.price.catalog_version }, known);
   await recordEvent(trx, row.organization_id, 'checkout.created', () => presentCheckout(config, loaded));
+  await commitWith(trx, (writer) => repository.insertStatement(writer, columnsOf(row) as Insertable<Tables['checkouts']>));
   return loaded;
 }
 
@@ -207,10 +231,7 @@ export async function openCheckoutFromLink(
     allow_discount_codes: link.allow_discount_codes,
     customer_email: email,
     customer_ip_address: visit.ipAddress ?? null,
-    customer_billing_address: JSON.stringify(null),
-    custom_field_data: JSON.stringify({}),
-    metadata: JSON.stringify(link.metadata),
-    customer_metadata: JSON.stringify({}),
+    metadata: link.metadata,
     success_url: link.success_url,
     embed_origin: visit.embedOrigin ?? null,
   }, { price, product });
@@ -239,12 +260,8 @@ export async function createLegacyCheckout(
     amount,
     currency,
     customer_email: input.customer_email ?? null,
-    customer_billing_address: JSON.stringify(null),
-    custom_field_data: JSON.stringify({}),
-    metadata: JSON.stringify({}),
-    customer_metadata: JSON.stringify({}),
     success_url: input.success_url,
-  });
+  }, { price, product });
 }
 
 /** A checkout by id for the legacy API, which read any checkout publicly by its id. */

@@ -385,6 +385,48 @@ describe('events of a purchase', () => {
     assert.equal(order.discount?.code, 'NINE');
     assert.equal(order.subscription?.status, 'active');
   });
+
+  test('what a purchase answers and announces is what reading it back gives (its rows are written, not read back)', async () => {
+    const { token, organizationId, sdk } = await floe.createMerchant({ keepEvents: true });
+    const product = await oneTime(sdk, organizationId, 2500);
+    const request = async (method: string, path: string, body?: object, auth = true) => {
+      const response = await fetch(`${floe.baseUrl}${path}`, {
+        method,
+        headers: { ...(auth ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      assert.ok(response.ok, `${method} ${path}: ${response.status}`);
+      return (await response.json()) as Record<string, unknown>;
+    };
+    const created = await request('POST', '/v1/checkouts/custom/', {
+      product_price_id: product.prices[0]!.id,
+      metadata: { ref: 'r1', n: 2 },
+      customer_metadata: { plan: 'a' },
+      customer_billing_address: { country: 'FR', city: 'Paris' },
+      success_url: 'https://shop.example.com/thanks?c={CHECKOUT_ID}',
+    });
+    assert.deepEqual(created, await request('GET', `/v1/checkouts/custom/${created.id as string}`));
+    const client = `/v1/checkouts/custom/client/${created.client_secret as string}`;
+    const { customer_session_token: sessionToken, ...confirmed } = await request('POST', `${client}/confirm`, { customer_email: 'reader@example.com', customer_name: 'Ada Reader', confirmation_token_id: 'tok_visa' }, false);
+    assert.ok(sessionToken);
+    await until(async () => (await checkoutStatus(created.id as string)) === 'succeeded');
+    // Since then only the success changed it: its status and when.
+    const { status, modified_at: succeededAt, ...afterSuccess } = await request('GET', `${client}`, undefined, false);
+    assert.equal(status, 'succeeded');
+    const { status: confirmedStatus, modified_at: confirmedAt, ...confirmedRest } = confirmed;
+    assert.equal(confirmedStatus, 'confirmed');
+    assert.ok(confirmedAt && succeededAt && (confirmedAt as string) <= (succeededAt as string));
+    assert.deepEqual(confirmedRest, afterSuccess);
+
+    const events = await floe.db.selectFrom('events').select(['type', 'payload']).where('organization_id', '=', organizationId).orderBy('created_at').execute();
+    const payloads = (type: string) => events.filter((event) => event.type === type).map((event) => event.payload.data as Record<string, unknown>);
+    assert.deepEqual(payloads('checkout.created'), [created]);
+    const updates = payloads('checkout.updated');
+    assert.deepEqual(updates.map((update) => update.status), ['confirmed', 'succeeded']);
+    assert.deepEqual(updates[1], await request('GET', `/v1/checkouts/custom/${created.id as string}`));
+    const [order] = payloads('order.created');
+    assert.deepEqual(order, await request('GET', `/v1/orders/${order!.id as string}`));
+  });
 });
 
 describe('legacy checkouts', () => {
