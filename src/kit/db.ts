@@ -1,5 +1,7 @@
 // The one way Floe talks to PostgreSQL: a pooled Kysely instance and a transaction helper.
 // Services take a `Transaction` (or the database for reads) so a command is one transaction.
+// A transaction costs the round trips of its statements and no more: its BEGIN goes with its
+// first statement, its COMMIT with its last (commitWith, or the rows deferred to its end).
 import { Kysely, PostgresDialect, sql, type Compilable, type Insertable, type OperationNodeSource, type QueryCreator, type QueryResult, type RawBuilder, type Transaction as KyselyTransaction } from 'kysely';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
