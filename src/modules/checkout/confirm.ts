@@ -19,7 +19,6 @@ import { BadRequest, ResourceNotFound, ValidationIssues } from '../../kit/errors
 import { recordEvent, recordEvents, type EventData } from '../../kit/events.js';
 import { newId } from '../../kit/ids.js';
 import { enqueueJob } from '../../kit/jobs.js';
-import { GRANT_JOBS } from '../benefit/grants.js';
 import { validateCustomFieldData } from '../custom-field/service.js';
 import type { PaymentProcessor } from '../../payments/processor.js';
 import { upsertCustomerByEmail, findCustomer } from '../customer/service.js';
@@ -124,10 +123,12 @@ function addInterval(date: Date, interval: 'month' | 'year'): Date {
   return next;
 }
 
-/** Writes the order (and subscription) of a confirmed checkout, once. */
-export async function handleSuccess(trx: Transaction, config: Config, checkoutId: string): Promise<void> {
+/** Writes the order (and subscription) of a confirmed checkout, once; answers the checkout's order. */
+export async function handleSuccess(trx: Transaction, config: Config, checkoutId: string): Promise<string | undefined> {
   const checkout = await repository.lock(trx, checkoutId);
-  if (!checkout || checkout.status !== 'confirmed' || !checkout.customer_id) return;
+  // Already done (this is a retry): its order, for the grants that may not have followed.
+  if (checkout?.status === 'succeeded') return (await trx.selectFrom('orders').select('id').where('checkout_id', '=', checkout.id).executeTakeFirst())?.id;
+  if (!checkout || checkout.status !== 'confirmed' || !checkout.customer_id) return undefined;
   const loaded = await loadCheckout(trx, checkout);
   const customerId = checkout.customer_id;
   // The customer row (its foreign key keeps it) only for payloads of events that are kept.
@@ -197,7 +198,6 @@ export async function handleSuccess(trx: Transaction, config: Config, checkoutId
     events.push({ type: 'subscription.created', data: presented }, { type: 'subscription.active', data: presented });
   }
   await recordEvents(trx, checkout.organization_id, events);
-  await enqueueJob(trx, GRANT_JOBS.forOrder, { orderId: order.id });
   await commitWith(trx, (writer) =>
     writer
       .with('succeeded', (db) => db.updateTable('checkouts').set({ status: succeeded.status, subscription_id: succeeded.subscription_id, modified_at: now }).where('id', '=', checkout.id))
@@ -209,6 +209,7 @@ export async function handleSuccess(trx: Transaction, config: Config, checkoutId
         metadata: JSON.stringify(order.metadata),
       }),
   );
+  return order.id;
 }
 
 /** Expires open checkouts whose time has passed (run by a recurring job). */

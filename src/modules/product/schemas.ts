@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { ProductMediaFileRead } from '../file/schemas.js';
 import { MetadataInput, MetadataOutput } from '../../kit/metadata.js';
 import { ListResource, PaginationQuery } from '../../kit/pagination.js';
-import { BooleanFilter, MultipleFilter, Nullable, NullableDateTime, StringEnum, Timestamps, UUID, DateTime } from '../../kit/schemas.js';
+import { BooleanFilter, MultipleFilter, Nullable, StringEnum, Timestamps, UUID } from '../../kit/schemas.js';
 import { SortingQuery } from '../../kit/sorting.js';
 
 /** Polar's bounds for a price in cents (Stripe's, in turn). */

@@ -4,7 +4,10 @@ import { HTTPValidationError, ResourceNotFound, SDKError } from '@polar-sh/sdk/m
 import type { Polar } from '@polar-sh/sdk';
 import { sql } from 'kysely';
 import { clock } from '../../../src/kit/clock.js';
+import { transaction } from '../../../src/kit/db.js';
+import { enqueueJob } from '../../../src/kit/jobs.js';
 import { APPLICATION_NAME } from '../../../src/kit/listen.js';
+import { HANDLE_SUCCESS_JOB } from '../../../src/modules/checkout/confirm.js';
 import { startTestApp, type Merchant } from '../../helpers/app.js';
 import { expectError } from '../../helpers/errors.js';
 
@@ -138,6 +141,25 @@ describe('confirming', () => {
     assert.deepEqual(updates.map((event) => (event.payload.data as { status: string }).status).sort(), ['confirmed', 'succeeded']);
     const customer = await sdk.customers.get({ id: confirmed.customerId! });
     assert.equal(customer.email, 'buyer@example.com');
+  });
+
+  test("the success grants the order's benefits, and a success run again (after a crash) grants what is missing without a second order", async () => {
+    const { sdk, organizationId } = await floe.createMerchant();
+    const product = await oneTime(sdk, organizationId);
+    const benefit = await sdk.benefits.create({ type: 'custom', description: 'Priority support', organizationId, properties: { note: 'Write to vip@example.com' } });
+    await sdk.products.updateBenefits({ id: product.id, productBenefitsUpdate: { benefits: [benefit.id] } });
+    const checkout = await sdk.checkouts.custom.create({ productPriceId: product.prices[0]!.id });
+    await floe.sdk().checkouts.custom.clientConfirm({ clientSecret: checkout.clientSecret, checkoutConfirmStripe: { ...buyer, confirmationTokenId: 'tok_visa' } });
+    const grants = () => floe.db.selectFrom('benefit_grants').select(['benefit_id', 'order_id']).where('benefit_id', '=', benefit.id).where('revoked_at', 'is', null).execute();
+    await until(async () => (await grants()).length === 1);
+    const [order] = await ordersOf(organizationId);
+    assert.deepEqual(await grants(), [{ benefit_id: benefit.id, order_id: order!.id }]);
+    // As if Floe had died after the order was written and before the grant: the job runs again.
+    await floe.db.deleteFrom('benefit_grants').where('benefit_id', '=', benefit.id).execute();
+    await transaction(floe.db, (trx) => enqueueJob(trx, HANDLE_SUCCESS_JOB, { checkoutId: checkout.id }));
+    await until(async () => (await grants()).length === 1);
+    assert.deepEqual(await grants(), [{ benefit_id: benefit.id, order_id: order!.id }]);
+    assert.equal((await ordersOf(organizationId)).length, 1);
   });
 
   test('a declined card is a 400 with no order, and the checkout stays open to try again', async () => {
