@@ -72,6 +72,7 @@ function statementName(text: string): string | undefined {
 /** What pg's Query does with the extended protocol, beyond its public types. */
 interface ExtendedQuery {
   prepare(connection: PgConnection): void;
+  handleError(error: Error, connection: PgConnection): void;
   _getRows(connection: PgConnection, rows?: number): void;
   handleCommandComplete(message: unknown, connection: PgConnection): void;
 }
@@ -94,6 +95,8 @@ class PipelinedStatement extends pg.Query {
   /** Command completions still to come before the statement's own (the BEGIN's). */
   private beforeOwn: number;
   private ownCompleted = false;
+  private statementName: string | undefined;
+  private prepared = false;
 
   constructor(
     text: string,
@@ -105,9 +108,28 @@ class PipelinedStatement extends pg.Query {
     this.beforeOwn = edges.begin ? 1 : 0;
   }
 
+  /**
+   * The prepared statement's name, as pg reads it, but for the BEGIN's answers: pg takes the name
+   * of the query whose parse completed to be prepared, and the BEGIN's parse is not the statement's.
+   */
+  get name(): string | undefined {
+    return this.prepared && this.beforeOwn > 0 ? undefined : this.statementName;
+  }
+
+  set name(name: string | undefined) {
+    this.statementName = name;
+  }
+
   prepare(connection: PgConnection): void {
     if (this.edges.begin) sendUnnamed(connection, 'BEGIN');
     (pg.Query.prototype as unknown as ExtendedQuery).prepare.call(this, connection);
+    this.prepared = true;
+  }
+
+  handleError(error: Error, connection: PgConnection & { submittedNamedStatements: Record<string, string> }): void {
+    // Failed before its own parse was even tried: pg, not told the name, still counts it as submitted.
+    if (this.beforeOwn > 0 && this.statementName) delete connection.submittedNamedStatements[this.statementName];
+    (pg.Query.prototype as unknown as ExtendedQuery).handleError.call(this, error, connection);
   }
 
   /** pg's own sends Execute then Sync; the COMMIT goes between them. */

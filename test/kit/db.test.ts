@@ -77,6 +77,12 @@ test('a transaction begins with its first statement, whatever that statement is 
     });
   }
   assert.equal(await jobs(), 24);
+  // A first statement that cannot even be prepared (its table is not there yet) is prepared again
+  // once it can be, on every connection that tried.
+  const later = (trx: Transaction) => sql`SELECT count(*)::int AS count FROM test_made_later WHERE id > ${0}`.execute(trx);
+  for (let round = 0; round < 12; round++) await assert.rejects(transaction(floe.db, later), /does not exist/);
+  await sql`CREATE TABLE test_made_later (id int)`.execute(floe.db);
+  for (let round = 0; round < 12; round++) await transaction(floe.db, later);
   // A transaction that ran nothing.
   assert.equal(await transaction(floe.db, async () => 'nothing'), 'nothing');
   // What the first statement locks stays locked until the end: a second transaction waits for the first.
