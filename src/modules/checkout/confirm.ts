@@ -6,7 +6,8 @@
 //    no customer change) and answers 400 with the processor's reason.
 // 2. `checkout.handle_success` (a job, like a processor's webhook): under a lock on the checkout,
 //    once only, write the order, and for a recurring price the subscription, mark the checkout
-//    `succeeded`, record the events, and enqueue what follows a purchase (benefit grants).
+//    `succeeded` and record the events; then, after that commit, grant the order's benefits (the
+//    same job: run again, it finds the order and grants what is missing).
 // Confirming twice is refused (the checkout is no longer open), and the order's unique
 // checkout_id makes a second success impossible: one checkout, at most one order.
 import type { Config } from '../../config.js';
@@ -168,7 +169,7 @@ export async function handleSuccess(trx: Transaction, config: Config, checkoutId
       .executeTakeFirstOrThrow();
   }
   // The checkout is locked, so what it becomes and the order are known without reading them back:
-  // the events and the grant job go first, then one statement writes both and ends the transaction.
+  // the events go first, then one statement writes both and ends the transaction.
   const succeeded = { ...checkout, status: 'succeeded' as const, subscription_id: subscription?.id ?? null, modified_at: now };
   const order: OrderRow = {
     id: newId(),
