@@ -22,7 +22,6 @@ export type Writer = QueryCreator<Tables>;
 
 export interface DatabaseHandle {
   db: Database;
-  url: string;
   pool: pg.Pool;
   /** LISTEN/NOTIFY on a connection of its own, opened on first use. */
   notifications: Notifications;
@@ -216,7 +215,6 @@ export function openDatabase(url: string, options: { max?: number } = {}): Datab
   let closed = false;
   const handle: DatabaseHandle = {
     db,
-    url,
     pool,
     notifications,
     async close() {

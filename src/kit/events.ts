@@ -103,13 +103,16 @@ async function queryTypes(db: Queryable, organizationId: string): Promise<Readon
 
 const endpointTypesKey = {};
 
+function endpointTypesOf(trx: Transaction): EndpointTypes | undefined {
+  return databaseState(trx, endpointTypesKey, (handle) => new EndpointTypes(handle));
+}
+
 function takenTypes(trx: Transaction, organizationId: string): Promise<ReadonlySet<string>> {
-  const endpointTypes = databaseState(trx, endpointTypesKey, (handle) => new EndpointTypes(handle));
-  return endpointTypes ? endpointTypes.of(trx, organizationId) : queryTypes(trx, organizationId);
+  return endpointTypesOf(trx)?.of(trx, organizationId) ?? queryTypes(trx, organizationId);
 }
 
 /** For the webhook endpoint service: once `trx` commits, this process knows the organization's endpoints changed. */
 export function endpointsChanged(trx: Transaction, organizationId: string): void {
-  const endpointTypes = databaseState(trx, endpointTypesKey, (handle) => new EndpointTypes(handle));
+  const endpointTypes = endpointTypesOf(trx);
   afterCommit(trx, () => endpointTypes?.forget(organizationId));
 }

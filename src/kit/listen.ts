@@ -81,12 +81,8 @@ export class Notifications {
     };
     client.on('error', lost);
     client.on('end', lost);
-    const listened = new Map<string, Promise<unknown>>();
-    const confirmed = new Set<string>();
     try {
       await client.connect();
-      for (const channel of this.channels.keys()) listened.set(channel, this.listen(client, channel, confirmed));
-      await Promise.all(listened.values());
     } catch (error) {
       client.end().catch(() => {});
       throw error;
@@ -95,9 +91,8 @@ export class Notifications {
       await client.end().catch(() => {});
       throw new Error('notifications closed');
     }
+    // The channels are listened to by ready(), which connected (a lost connection emptied what was listened).
     this.client = client;
-    this.listened = listened;
-    this.confirmed = confirmed;
   }
 
   private followers(): ChannelFollower[] {
