@@ -3,8 +3,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest, type Agent } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { migrate } from '../src/db/migrate.js';
 import { adminQuery, findTestServer, withDatabase } from '../test/helpers/database.js';
 
@@ -74,6 +76,79 @@ export async function startFloe(databaseUrl: string, port: number, environment: 
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error('floe did not become healthy');
+}
+
+/**
+ * `floe worker` as a child process on the given database. Its connections carry `name` as their
+ * application_name, so pg_stat_activity tells when it is up: it answers once one of them is seen.
+ */
+export async function startFloeWorker(databaseUrl: string, name: string, environment: Record<string, string> = {}): Promise<{ process: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['bin/floe.js', 'worker'], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, PGAPPNAME: name, FLOE_LOG_LEVEL: 'warn', FLOE_DATA_DIR: `/tmp/${name}`, ...environment },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    for (let attempt = 0; attempt < 150; attempt++) {
+      const { rows } = await client.query('SELECT 1 FROM pg_stat_activity WHERE application_name = $1', [name]);
+      if (rows.length > 0) return { process: child, stop: () => stopChild(child) };
+      if (child.exitCode !== null) throw new Error(`floe worker exited with ${child.exitCode}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } finally {
+    await client.end();
+  }
+  await stopChild(child);
+  throw new Error('floe worker did not connect');
+}
+
+/** Linux's clock ticks (USER_HZ), the unit of /proc's CPU times. */
+const TICKS_PER_SECOND = 100;
+
+/** CPU time (user and system) the process has used so far, in ms; 0 for a process gone. */
+export function cpuMsOf(pid: number): number {
+  try {
+    // The fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Takes the processes' CPU times now; answers how much CPU the processes given later (the same
+ * ones by default) have used since, in ms. A process started meanwhile counts from its start.
+ */
+export function cpuSince(pids: readonly number[]): (later?: readonly number[]) => number {
+  const before = new Map(pids.map((pid) => [pid, cpuMsOf(pid)]));
+  return (later = pids) => later.reduce((total, pid) => total + cpuMsOf(pid) - (before.get(pid) ?? 0), 0);
+}
+
+/** The CPU the whole host has been busy since the call (all but idle and I/O wait), in ms. */
+export function hostCpuSince(): () => number {
+  const busy = () => {
+    // The first line of /proc/stat: user nice system idle iowait irq softirq steal, in ticks.
+    const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1, 9).map(Number) ?? [];
+    return ((ticks.reduce((total, value) => total + value, 0) - (ticks[3] ?? 0) - (ticks[4] ?? 0)) * 1000) / TICKS_PER_SECOND;
+  };
+  const before = busy();
+  return () => busy() - before;
+}
+
+/** The processes of the PostgreSQL server on this host (its backends and its background workers). */
+export function postgresPids(): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 export interface Measurement {

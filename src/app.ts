@@ -27,6 +27,7 @@ import { discountRoutes } from './modules/discount/routes.js';
 import { customerLicenseKeyRoutes, licenseKeyRoutes } from './modules/license-key/routes.js';
 import { downloadableRoutes } from './modules/downloadable/routes.js';
 import { customerPortalRoutes } from './modules/customer-portal/routes.js';
+import { testClockRoutes } from './modules/test-clock/routes.js';
 import { createStorage } from './storage/index.js';
 import { TestPaymentProcessor } from './payments/test-processor.js';
 
@@ -50,6 +51,7 @@ const MODULE_ROUTES: ((app: App, context: Context) => void)[] = [
   downloadableRoutes,
   customerPortalRoutes,
   webhookRoutes,
+  testClockRoutes,
   checkoutPages,
   portalPages,
 ];

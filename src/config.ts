@@ -26,6 +26,19 @@ export interface Config {
   smtpUrl: string | undefined;
   /** The From address of Floe's e-mails. */
   emailFrom: string;
+  /**
+   * Test mode: each organization's test clock (/v1/floe/test-clock) can move time forward. On by
+   * default while the public URL is on this machine; never on for a public FLOE_BASE_URL.
+   */
+  testMode: boolean;
+  /** Days between a failed renewal charge and each retry (the last failing ends the subscription). */
+  dunningRetryDays: number[];
+}
+
+/** Whether a URL points at this machine (local development, tests) rather than a deployment. */
+export function isLocalUrl(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
 }
 
 export interface IntegrationConfig {
@@ -160,7 +173,24 @@ export function readConfig(environment: Environment = process.env): Config {
     },
     smtpUrl: readUrl('FLOE_SMTP_URL', environment.FLOE_SMTP_URL, ['smtp:', 'smtps:']),
     emailFrom: environment.FLOE_EMAIL_FROM || 'Floe <noreply@floe.localhost>',
+    testMode: readTestMode(environment, baseUrl),
+    dunningRetryDays: readDayList('FLOE_DUNNING_RETRY_DAYS', environment.FLOE_DUNNING_RETRY_DAYS, [3, 5, 7]),
   };
+}
+
+function readTestMode(environment: Environment, baseUrl: string): boolean {
+  const local = isLocalUrl(baseUrl);
+  const testMode = readBoolean('FLOE_TEST_MODE', environment.FLOE_TEST_MODE, local);
+  // Moving time on a deployment would renew real customers' subscriptions early.
+  if (testMode && !local) throw new ConfigError(`FLOE_TEST_MODE cannot be on for a public FLOE_BASE_URL (${baseUrl})`);
+  return testMode;
+}
+
+function readDayList(name: string, raw: string | undefined, fallback: number[]): number[] {
+  if (raw === undefined || raw === '') return fallback;
+  const days = raw.split(',').map((part) => Number(part.trim()));
+  if (days.some((day) => !Number.isInteger(day) || day <= 0)) throw new ConfigError(`${name} must be a comma-separated list of positive whole days, got "${raw}"`);
+  return days;
 }
 
 function readIntegration(environment: Environment, name: string, tokenVariable: string, defaultApiUrl: string): IntegrationConfig | null {

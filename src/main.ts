@@ -7,7 +7,9 @@ import { startEmbeddedPostgres } from './db/embedded.js';
 import { migrate } from './db/migrate.js';
 import { Authenticator, SCOPES } from './kit/auth.js';
 import { transaction } from './kit/db.js';
+import { PolarError } from './kit/errors.js';
 import { createAccessToken, revokeAccessToken } from './modules/access-token/service.js';
+import { advanceTestClock, getTestClock } from './modules/test-clock/service.js';
 import { findOrCreateOrganization } from './modules/organization/service.js';
 import { findOrCreateUser } from './modules/user/service.js';
 import { startRuntime } from './runtime.js';
@@ -24,9 +26,15 @@ Commands:
   token create          Create an access token
       (--email E | --org-slug S) [--scopes a,b] [--expires-in SECONDS] [--json]
   token revoke TOKEN    Revoke an access token (by value or id)
+  clock show            An organization's time by its test clock (test mode)
+      --org-slug S [--json]
+  clock advance DURATION
+                        Move an organization's test clock forward (1M, 7D, P1Y, PT12H…) and carry
+      --org-slug S [--json]   out what falls due: renewals, retries, period ends, expiries
 
 Settings come from the environment: PORT, HOST, DATABASE_URL, FLOE_DATA_DIR, FLOE_BASE_URL,
-FLOE_SECRET, FLOE_LOG_LEVEL, FLOE_DATABASE_POOL_SIZE (see the README for the rest).`;
+FLOE_SECRET, FLOE_LOG_LEVEL, FLOE_DATABASE_POOL_SIZE, FLOE_TEST_MODE, FLOE_DUNNING_RETRY_DAYS (see
+the README for the rest).`;
 
 const stderr = (message: string) => process.stderr.write(`floe: ${message}\n`);
 
@@ -159,6 +167,40 @@ async function token(config: Config, args: string[]): Promise<void> {
   }
 }
 
+/** `floe clock show|advance`: the test clock of an organization, as its organization token would see it. */
+async function clockCommand(config: Config, args: string[]): Promise<void> {
+  const [action, ...rest] = args;
+  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { 'org-slug': { type: 'string' }, json: { type: 'boolean' } } });
+  if (action !== 'show' && action !== 'advance') throw new ConfigError(`unknown clock action "${action ?? ''}" (show or advance)`);
+  if (!config.testMode) throw new ConfigError('the test clock needs test mode (FLOE_TEST_MODE=true, with a local FLOE_BASE_URL)');
+  const slug = required(values, 'org-slug');
+  const duration = positionals[0];
+  if (action === 'advance' && !duration) throw new ConfigError('clock advance needs a duration, such as 1M, 7D or P1Y');
+  const runtime = await startRuntime(config, stderr, { poolSize: 4 });
+  try {
+    const { context } = await buildApp(config, runtime.database);
+    const organization = await runtime.database.db.selectFrom('organizations').select('id').where('slug', '=', slug).executeTakeFirst();
+    if (!organization) throw new ConfigError(`no organization with slug "${slug}"`);
+    const subject = { kind: 'organization' as const, organizationId: organization.id, scopes: new Set(SCOPES) };
+    const advanceBy = duration && /^P/i.test(duration) ? duration.toUpperCase() : `P${/[HS]$/i.test(duration ?? '') ? 'T' : ''}${(duration ?? '').toUpperCase()}`;
+    const clock = action === 'show' ? await getTestClock(runtime.database.db, subject, undefined) : await advanceTestClock(context, subject, { advance_by: advanceBy });
+    if (values.json) process.stdout.write(`${JSON.stringify(clock)}\n`);
+    else process.stdout.write(`${slug}: ${clock.now.toISOString()} (${formatOffset(clock.offset_seconds)} ahead of the real time)\n`);
+  } catch (error) {
+    // The API's errors (a malformed duration) said as a setting's.
+    if (error instanceof PolarError) throw new ConfigError(error.message);
+    throw error;
+  } finally {
+    await runtime.close();
+  }
+}
+
+function formatOffset(seconds: number): string {
+  const days = Math.floor(seconds / 86_400);
+  const hours = Math.floor((seconds % 86_400) / 3600);
+  return days > 0 ? `${days}d ${hours}h` : `${hours}h ${Math.floor((seconds % 3600) / 60)}m`;
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command = 'serve', ...args] = argv;
   if (command === 'help' || command === '--help' || command === '-h') {
@@ -177,6 +219,8 @@ async function main(argv: string[]): Promise<void> {
       return bootstrap(config, args);
     case 'token':
       return token(config, args);
+    case 'clock':
+      return clockCommand(config, args);
     default:
       throw new ConfigError(`unknown command "${command}"\n\n${USAGE}`);
   }

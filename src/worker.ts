@@ -6,7 +6,7 @@ import { jobRunner } from './kit/jobs.js';
 import './kit/mail.js';
 import './modules/benefit/jobs.js';
 import { checkoutExpiry } from './modules/checkout/jobs.js';
-import { subscriptionEnd } from './modules/subscription/jobs.js';
+import { subscriptionBilling } from './modules/subscription/jobs.js';
 import { webhookDelivery } from './modules/webhook/delivery.js';
 
 export interface RunningWorker {
@@ -20,7 +20,7 @@ export interface BackgroundTask {
 }
 
 /** Every background task Floe runs; modules add theirs here. */
-const TASKS: BackgroundTask[] = [jobRunner, webhookDelivery, checkoutExpiry, subscriptionEnd];
+const TASKS: BackgroundTask[] = [jobRunner, webhookDelivery, checkoutExpiry, subscriptionBilling];
 
 export function startWorker(context: Context): RunningWorker {
   const running = TASKS.map((task) => task.start(context));

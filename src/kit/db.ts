@@ -35,11 +35,11 @@ const databaseStates = new WeakMap<DatabaseHandle, Map<object, unknown>>();
 
 /**
  * What a module keeps for each open database (a cache that follows the database's notifications),
- * made by `create` on first use; undefined for a transaction not opened by transaction() on a
- * database from openDatabase().
+ * made by `create` on first use; undefined for a database not from openDatabase() (or a transaction
+ * not opened on one by transaction()).
  */
-export function databaseState<T>(trx: Transaction, key: object, create: (handle: DatabaseHandle) => T): T | undefined {
-  const handle = transactionHandles.get(trx);
+export function databaseState<T>(db: Queryable, key: object, create: (handle: DatabaseHandle) => T): T | undefined {
+  const handle = transactionHandles.get(db as Transaction) ?? handles.get(db as Database);
   if (!handle) return undefined;
   let states = databaseStates.get(handle);
   if (!states) databaseStates.set(handle, (states = new Map()));

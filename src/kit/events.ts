@@ -5,7 +5,8 @@
 // renders it, so a webhook payload and a GET of the same object agree; it is rendered only for an
 // event some endpoint takes (most events of most organizations go nowhere).
 import { sql } from 'kysely';
-import { afterCommit, databaseState, insertBeforeCommit, setDeferredInsert, type DatabaseHandle, type Queryable, type Transaction } from './db.js';
+import { afterCommit, databaseState, insertBeforeCommit, setDeferredInsert, type Queryable, type Transaction } from './db.js';
+import { NotifiedCache } from './listen.js';
 import { Signal } from './poll.js';
 import { newId } from './ids.js';
 import { clock } from './clock.js';
@@ -16,16 +17,24 @@ export const eventsRecorded = new Signal();
 /** An event's `data`, rendered only if the event is kept. */
 export type EventData = () => unknown;
 
-export async function recordEvent(trx: Transaction, organizationId: string, type: string, data: EventData): Promise<void> {
-  await recordEvents(trx, organizationId, [{ type, data }]);
+export interface RecordOptions {
+  /** When it happened, if not now: billing carried out for an instant of an organization's test clock. */
+  at?: Date;
 }
 
-/** Several events of one change, in the order given; written with the transaction's other outbox rows, just before it commits. */
-export async function recordEvents(trx: Transaction, organizationId: string, events: { type: string; data: EventData }[]): Promise<void> {
+export async function recordEvent(trx: Transaction, organizationId: string, type: string, data: EventData, options: RecordOptions = {}): Promise<void> {
+  await recordEvents(trx, organizationId, [{ type, data }], options);
+}
+
+/**
+ * Several events of one change, in the order given (delivered in that order too, even at the same
+ * instant: see `sequence`); written with the transaction's other outbox rows, just before it commits.
+ */
+export async function recordEvents(trx: Transaction, organizationId: string, events: { type: string; data: EventData }[], options: RecordOptions = {}): Promise<void> {
   const taken = await takenTypes(trx, organizationId);
   const kept = events.filter(({ type }) => taken.has(type));
   if (kept.length === 0) return;
-  const now = clock.now();
+  const now = options.at ?? clock.now();
   const rows = [];
   for (const { type, data } of kept) {
     rows.push({ id: newId(), organization_id: organizationId, type, payload: { type, data: await data() }, created_at: now });
@@ -34,66 +43,26 @@ export async function recordEvents(trx: Transaction, organizationId: string, eve
   afterCommit(trx, () => eventsRecorded.raise());
 }
 
-// The rows go as one JSON parameter (Dates become ISO strings exactly as in an API response), and
+// The rows go as one JSON parameter (Dates become ISO strings exactly as in an API response), in
+// the order recorded (their `sequence` follows it), and
 // only those an endpoint still takes are inserted: the types known to this process may be a moment
-// old (see EndpointTypes).
+// old (see endpointTypesOf).
 setDeferredInsert(
   'events',
   (rows) => sql`
     INSERT INTO events (id, organization_id, type, payload, created_at)
     SELECT e.id, e.organization_id, e.type, e.payload, e.created_at
-    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS e(id uuid, organization_id uuid, type text, payload jsonb, created_at timestamptz)
+    FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS (id uuid, organization_id uuid, type text, payload jsonb, created_at timestamptz))
+      WITH ORDINALITY AS e(id, organization_id, type, payload, created_at, position)
     WHERE EXISTS (
       SELECT 1 FROM webhook_endpoints w
       WHERE w.organization_id = e.organization_id AND w.deleted_at IS NULL AND e.type = ANY(w.events)
-    )`,
+    )
+    ORDER BY e.position`,
 );
 
 /** Announced by a trigger (migration 0083) whenever an organization's webhook endpoints change. */
 const ENDPOINTS_CHANNEL = 'floe_webhook_endpoints';
-/** Organizations whose types are kept at most, per database. */
-const ORGANIZATIONS_KEPT = 10_000;
-
-/**
- * The event types each organization's live webhook endpoints take, kept per process so that an
- * event nobody takes costs no query. A change of endpoints, committed by any process, is announced
- * on ENDPOINTS_CHANNEL and forgets that organization; the process that made it forgets at once, on
- * commit. While the announcements are not being listened to (before the first, after a lost
- * connection) nothing is kept and every question is a query.
- */
-class EndpointTypes {
-  private readonly byOrganization = new Map<string, ReadonlySet<string>>();
-  /** Bumped by every forgetting: a query that began before one must not be kept. */
-  private generation = 0;
-
-  constructor(private readonly handle: DatabaseHandle) {
-    handle.notifications.follow(ENDPOINTS_CHANNEL, {
-      notify: (organizationId) => this.forget(organizationId),
-      resync: () => this.forget(),
-      lost: () => this.forget(),
-    });
-  }
-
-  async of(db: Queryable, organizationId: string): Promise<ReadonlySet<string>> {
-    const known = this.byOrganization.get(organizationId);
-    if (known) return known;
-    const listening = this.handle.notifications.isListening(ENDPOINTS_CHANNEL);
-    if (!listening) this.handle.notifications.ready().catch(() => {});
-    const generation = this.generation;
-    const types = await queryTypes(db, organizationId);
-    if (listening && generation === this.generation) {
-      if (this.byOrganization.size >= ORGANIZATIONS_KEPT) this.byOrganization.clear();
-      this.byOrganization.set(organizationId, types);
-    }
-    return types;
-  }
-
-  forget(organizationId?: string): void {
-    this.generation += 1;
-    if (organizationId === undefined) this.byOrganization.clear();
-    else this.byOrganization.delete(organizationId);
-  }
-}
 
 async function queryTypes(db: Queryable, organizationId: string): Promise<ReadonlySet<string>> {
   const { rows } = await sql<{ type: string }>`
@@ -103,12 +72,17 @@ async function queryTypes(db: Queryable, organizationId: string): Promise<Readon
 
 const endpointTypesKey = {};
 
-function endpointTypesOf(trx: Transaction): EndpointTypes | undefined {
-  return databaseState(trx, endpointTypesKey, (handle) => new EndpointTypes(handle));
+/**
+ * The event types each organization's live webhook endpoints take, kept per process so that an
+ * event nobody takes costs no query; the process that changes endpoints forgets at once, on commit.
+ */
+function endpointTypesOf(trx: Transaction): NotifiedCache<ReadonlySet<string>> | undefined {
+  return databaseState(trx, endpointTypesKey, (handle) => new NotifiedCache(handle.notifications, ENDPOINTS_CHANNEL));
 }
 
 function takenTypes(trx: Transaction, organizationId: string): Promise<ReadonlySet<string>> {
-  return endpointTypesOf(trx)?.of(trx, organizationId) ?? queryTypes(trx, organizationId);
+  // Read in the transaction, which sees its own uncommitted endpoints.
+  return endpointTypesOf(trx)?.get(organizationId, (id) => queryTypes(trx, id)) ?? queryTypes(trx, organizationId);
 }
 
 /** For the webhook endpoint service: once `trx` commits, this process knows the organization's endpoints changed. */

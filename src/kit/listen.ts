@@ -122,3 +122,43 @@ export class Notifications {
     await client?.end().catch(() => {});
   }
 }
+
+/**
+ * Values read from the database per key (an organization's id), kept by a process while a channel
+ * announces every change of a key as it commits, whichever process made it: an announcement forgets
+ * that key. While the channel is not being listened to (before the first `ready`, after a lost
+ * connection) nothing is kept and every question is a query.
+ */
+export class NotifiedCache<V> {
+  private readonly values = new Map<string, V>();
+  /** Bumped by every forgetting: a read that began before one must not be kept. */
+  private generation = 0;
+
+  constructor(
+    private readonly notifications: Notifications,
+    private readonly channel: string,
+    private readonly maxKeys = 10_000,
+  ) {
+    notifications.follow(channel, { notify: (key) => this.forget(key), resync: () => this.forget(), lost: () => this.forget() });
+  }
+
+  /** The key's value, kept or read by `read`. */
+  async get(key: string, read: (key: string) => Promise<V>): Promise<V> {
+    if (this.values.has(key)) return this.values.get(key) as V;
+    const listening = this.notifications.isListening(this.channel);
+    if (!listening) this.notifications.ready().catch(() => {});
+    const generation = this.generation;
+    const value = await read(key);
+    if (listening && generation === this.generation) {
+      if (this.values.size >= this.maxKeys) this.values.clear();
+      this.values.set(key, value);
+    }
+    return value;
+  }
+
+  forget(key?: string): void {
+    this.generation += 1;
+    if (key === undefined) this.values.clear();
+    else this.values.delete(key);
+  }
+}

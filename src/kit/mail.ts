@@ -5,7 +5,7 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import { clock } from './clock.js';
 import type { Context } from './context.js';
-import type { Transaction } from './db.js';
+import { insertBeforeCommit, type Transaction } from './db.js';
 import { newId } from './ids.js';
 import { enqueueJob, registerJobHandler } from './jobs.js';
 
@@ -18,12 +18,11 @@ export interface Email {
   body: string;
 }
 
-export async function sendEmail(trx: Transaction, email: Email): Promise<void> {
+/** `at`: when it was written, if not now (billing at an instant of an organization's test clock); it is sent now. */
+export async function sendEmail(trx: Transaction, email: Email, at: Date = clock.now()): Promise<void> {
   const id = newId();
-  await trx
-    .insertInto('emails')
-    .values({ id, created_at: clock.now(), organization_id: email.organizationId, to_address: email.to, subject: email.subject, body: email.body })
-    .execute();
+  // Nothing in the transaction reads it back: written with its job and the other outbox rows.
+  insertBeforeCommit(trx, 'emails', [{ id, created_at: at, organization_id: email.organizationId, to_address: email.to, subject: email.subject, body: email.body }]);
   await enqueueJob(trx, SEND_EMAIL_JOB, { emailId: id });
 }
 

@@ -28,7 +28,7 @@ button[disabled]{opacity:.6}.error{color:#b00020;margin-top:12px}.media{max-widt
 main.portal{display:block;max-width:820px}main.portal>*{margin-bottom:16px}main.portal header{align-items:center}main.portal header form{flex:0 0 auto}
 h2{font-size:1.15rem;margin:0 0 12px}h3{font-size:1rem;margin:12px 0 4px}table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:6px 4px;border-bottom:1px solid #eee}
 article{border-top:1px solid #eee;padding-top:8px;margin-top:8px}form.inline{display:inline}form.inline button,.copy,button.secondary{width:auto;margin:0;padding:6px 12px}
-button.secondary{background:#e8ebf0;color:#111}.row>.copy{flex:0 0 auto}article form+form{margin-top:12px}pre{white-space:pre-wrap;background:#f6f7f9;padding:8px;border-radius:8px}
+button.secondary{background:#e8ebf0;color:#111}.success{color:#0a7a3d;margin-top:12px}.notice{background:#fff4e5;color:#8a4b00;border-radius:8px;padding:8px 12px}.payment-method{margin-top:12px}.row>.copy{flex:0 0 auto}article form+form{margin-top:12px}pre{white-space:pre-wrap;background:#f6f7f9;padding:8px;border-radius:8px}
 @media(max-width:480px){main{padding:8px}section{padding:14px}th:nth-child(3),td:nth-child(3){display:none}}`;
 
 export function page(title: string, body: string, script?: string): string {

@@ -1,14 +1,16 @@
 // The customer portal pages, at an organization's `customer_portal_url` (/{slug}/portal). A
 // customer signs in with a customer session link (the token in the URL becomes an HttpOnly
 // cookie) or with a code sent by e-mail, then sees its orders (invoices), subscriptions (cancel,
-// resume, change plan), benefits with their license keys (copy; activations, which it may
-// deactivate when the benefit allows) and downloads. Server-rendered forms calling the same
-// services as the API; the cookie is SameSite=Lax, so no other site can post them.
+// resume, change plan, replace the card: a past-due one is charged again at once), benefits with
+// their license keys (copy; activations, which it may deactivate when the benefit allows) and
+// downloads. Server-rendered forms calling the same services as the API; the cookie is
+// SameSite=Lax, so no other site can post them.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CustomerSubject } from '../kit/auth.js';
+import { isLocalUrl } from '../config.js';
 import type { Context } from '../kit/context.js';
 import { transaction } from '../kit/db.js';
-import { PolarError, ResourceNotFound } from '../kit/errors.js';
+import { PolarError, ResourceNotFound, ValidationError } from '../kit/errors.js';
 import type { App } from '../kit/http.js';
 import * as portal from '../modules/customer-portal/service.js';
 import { authenticateCode, requestCode } from '../modules/customer-session/code.js';
@@ -16,6 +18,7 @@ import { listDownloadables } from '../modules/downloadable/service.js';
 import * as licenseKeys from '../modules/license-key/service.js';
 import { findBySlug } from '../modules/organization/repository.js';
 import { listPlans } from '../modules/product/service.js';
+import { tokenForCardNumber } from '../payments/test-cards.js';
 import { escapeHtml, money, page } from './html.js';
 
 const COOKIE = 'floe_customer_session';
@@ -52,6 +55,54 @@ function html(reply: FastifyReply, title: string, body: string, status = 200) {
 }
 
 type Organization = NonNullable<Awaited<ReturnType<typeof findBySlug>>>;
+type PortalSubscription = Awaited<ReturnType<typeof portal.listSubscriptionsWithCards>>['items'][number];
+type Plan = Awaited<ReturnType<typeof listPlans>>[number];
+
+/** What an action leaves on the portal page it returns to. */
+type Flash = { notice: string } | { error: string };
+
+function flashOf(query: { notice?: string; error?: string }): string {
+  if (query.error) return `<p class="error" role="alert">${escapeHtml(query.error)}</p>`;
+  if (query.notice) return `<p class="success" role="status">${escapeHtml(query.notice)}</p>`;
+  return '';
+}
+
+function stateOf(subscription: PortalSubscription): string {
+  if (subscription.status === 'past_due') return 'Past due';
+  if (subscription.ended_at || (subscription.status !== 'active' && subscription.status !== 'trialing')) return `Ended ${day(subscription.ended_at)}`;
+  return subscription.ends_at || subscription.cancel_at_period_end ? `Ends ${day(subscription.ends_at)}` : `Renews ${day(subscription.current_period_end)}`;
+}
+
+/** Cancel or resume, and change plan, for a subscription in good standing. */
+function planControls(action: string, subscription: PortalSubscription, plans: Plan[]): string {
+  if (subscription.status !== 'active' && subscription.status !== 'trialing') return '';
+  if (subscription.cancel_at_period_end || subscription.ends_at !== null) {
+    return `<form method="post" action="${action}"><input type="hidden" name="action" value="uncancel"><button type="submit">Resume subscription</button></form>`;
+  }
+  const otherPlans = plans.filter((plan) => plan.id !== subscription.price_id);
+  const change = otherPlans.length
+    ? `<form method="post" action="${action}"><input type="hidden" name="action" value="change"><label for="plan-${subscription.id}">Change plan</label><select id="plan-${subscription.id}" name="product_price_id">${otherPlans
+        .map((plan) => `<option value="${plan.id}">${escapeHtml(plan.name)}: ${escapeHtml(money(plan.price_amount, plan.price_currency))} / ${escapeHtml(plan.recurring_interval)}</option>`)
+        .join('')}</select><button type="submit">Change plan</button></form>`
+    : '';
+  return `<form method="post" action="${action}"><input type="hidden" name="action" value="cancel"><button type="submit" class="secondary">Cancel subscription</button></form>${change}`;
+}
+
+const brandName = (brand: string) => brand.charAt(0).toUpperCase() + brand.slice(1);
+
+/** The card on file and the form replacing it, for a subscription not ended; a past-due one says its payment failed. */
+function paymentMethodPart(action: string, subscription: PortalSubscription): string {
+  if (subscription.ended_at) return '';
+  const card = subscription.card ? `${escapeHtml(brandName(subscription.card.brand))} ending in ${escapeHtml(subscription.card.last4)}` : 'No card on file';
+  const pastDue = subscription.status === 'past_due' ? '<p class="notice" role="status">The last payment failed. Replace your card to pay now: the subscription is active again once the payment goes through.</p>' : '';
+  return `<div class="payment-method">${pastDue}<p><strong>Payment method</strong> · <span class="card">${card}</span></p>
+<form method="post" action="${action}/card"><label for="card-${subscription.id}">Replace card</label><input id="card-${subscription.id}" name="card" inputmode="numeric" autocomplete="cc-number" placeholder="4242 4242 4242 4242" required><button type="submit">Replace card</button></form></div>`;
+}
+
+function subscriptionBlock(slug: string, subscription: PortalSubscription, plans: Plan[]): string {
+  const action = `/${slug}/portal/subscriptions/${subscription.id}`;
+  return `<article class="subscription" data-id="${subscription.id}"><h3>${escapeHtml(subscription.product.name)}</h3><p>${escapeHtml(money(subscription.amount, subscription.currency))} / ${escapeHtml(subscription.recurring_interval)} · <span class="status">${escapeHtml(stateOf(subscription))}</span></p>${planControls(action, subscription, plans)}${paymentMethodPart(action, subscription)}</article>`;
+}
 
 /**
  * The outbox shows sign-in codes, so it exists only for local development: no mail server, and
@@ -59,8 +110,7 @@ type Organization = NonNullable<Awaited<ReturnType<typeof findBySlug>>>;
  * has its codes in the log only.
  */
 function outboxEnabled(context: Context): boolean {
-  const host = new URL(context.config.baseUrl).hostname;
-  return !context.config.smtpUrl && (host === 'localhost' || host === '[::1]' || /^127\./.test(host));
+  return !context.config.smtpUrl && isLocalUrl(context.config.baseUrl);
 }
 
 export function portalPages(app: App, context: Context): void {
@@ -94,12 +144,12 @@ ${message ? `<p class="error" role="alert">${escapeHtml(message)}</p>` : ''}
     );
   }
 
-  async function homePage(reply: FastifyReply, organization: Organization, subject: CustomerSubject, flash: string | undefined) {
+  async function homePage(reply: FastifyReply, organization: Organization, subject: CustomerSubject, flash: string) {
     const slug = escapeHtml(organization.slug);
     const [customer, orders, subscriptions, grants, keys, downloads, plans] = await Promise.all([
       portal.getCustomer(db, subject, subject.customerId),
       portal.listOrders(db, config, subject, { ...ALL, sorting: ['-created_at'] }),
-      portal.listSubscriptions(db, config, subject, { ...ALL, sorting: ['-started_at'] }),
+      portal.listSubscriptionsWithCards(db, config, subject, { ...ALL, sorting: ['-started_at'] }),
       portal.listGrants(db, subject, { ...ALL, sorting: ['-granted_at'] }),
       licenseKeys.listCustomerLicenseKeys(db, subject, ALL),
       listDownloadables(db, config, subject, ALL),
@@ -112,27 +162,7 @@ ${message ? `<p class="error" role="alert">${escapeHtml(message)}</p>` : ''}
       .map((order) => `<tr><td>${day(order.created_at)}</td><td>${escapeHtml(order.product.name)}</td><td>${escapeHtml(money(order.amount + order.tax_amount, order.currency))}</td><td><a href="/${slug}/portal/orders/${order.id}/invoice">Invoice</a></td></tr>`)
       .join('');
 
-    const subscriptionBlocks = subscriptions.items
-      .map((subscription) => {
-        const action = `/${slug}/portal/subscriptions/${subscription.id}`;
-        const active = subscription.status === 'active' || subscription.status === 'trialing';
-        const canceling = subscription.cancel_at_period_end || subscription.ends_at !== null;
-        const state = !active ? `Ended ${day(subscription.ended_at)}` : canceling ? `Ends ${day(subscription.ends_at)}` : `Renews ${day(subscription.current_period_end)}`;
-        const otherPlans = plans.filter((plan) => plan.id !== subscription.price_id);
-        const controls = !active
-          ? ''
-          : canceling
-            ? `<form method="post" action="${action}"><input type="hidden" name="action" value="uncancel"><button type="submit">Resume subscription</button></form>`
-            : `<form method="post" action="${action}"><input type="hidden" name="action" value="cancel"><button type="submit" class="secondary">Cancel subscription</button></form>${
-                otherPlans.length
-                  ? `<form method="post" action="${action}"><input type="hidden" name="action" value="change"><label for="plan-${subscription.id}">Change plan</label><select id="plan-${subscription.id}" name="product_price_id">${otherPlans
-                      .map((plan) => `<option value="${plan.id}">${escapeHtml(plan.name)}: ${escapeHtml(money(plan.price_amount, plan.price_currency))} / ${escapeHtml(plan.recurring_interval)}</option>`)
-                      .join('')}</select><button type="submit">Change plan</button></form>`
-                  : ''
-              }`;
-        return `<article class="subscription" data-id="${subscription.id}"><h3>${escapeHtml(subscription.product.name)}</h3><p>${escapeHtml(money(subscription.amount, subscription.currency))} / ${escapeHtml(subscription.recurring_interval)} · <span class="status">${escapeHtml(state)}</span></p>${controls}</article>`;
-      })
-      .join('');
+    const subscriptionBlocks = subscriptions.items.map((subscription) => subscriptionBlock(slug, subscription, plans)).join('');
 
     const keyBlocks = keyDetails
       .map((key) => {
@@ -164,7 +194,7 @@ ${message ? `<p class="error" role="alert">${escapeHtml(message)}</p>` : ''}
       `${organization.name}: customer portal`,
       `<header class="row"><div><p class="muted">${escapeHtml(organization.name)}</p><h1>Customer portal</h1><p>${escapeHtml(customer.email)}</p></div>
 <form method="post" action="/${slug}/portal/sign-out"><button type="submit" class="secondary">Sign out</button></form></header>
-${flash ? `<p class="error" role="alert">${escapeHtml(flash)}</p>` : ''}
+${flash}
 <section id="orders"><h2>Orders</h2>${orderRows ? `<table><thead><tr><th>Date</th><th>Product</th><th>Total</th><th></th></tr></thead><tbody>${orderRows}</tbody></table>` : '<p class="muted">No orders yet.</p>'}</section>
 <section id="subscriptions"><h2>Subscriptions</h2>${subscriptionBlocks || '<p class="muted">No subscriptions.</p>'}</section>
 <section id="benefits"><h2>Benefits</h2>${benefitItems ? `<ul>${benefitItems}</ul>` : '<p class="muted">No benefits.</p>'}${keyBlocks ? `<h3>License keys</h3>${keyBlocks}` : ''}</section>
@@ -178,7 +208,7 @@ ${flash ? `<p class="error" role="alert">${escapeHtml(flash)}</p>` : ''}
       done(null, Object.fromEntries(new URLSearchParams(String(body))));
     });
 
-    pages.get<{ Params: { slug: string }; Querystring: { customer_session_token?: string; error?: string } }>('/:slug/portal', { schema: { hide: true } }, async (request, reply) => {
+    pages.get<{ Params: { slug: string }; Querystring: { customer_session_token?: string; error?: string; notice?: string } }>('/:slug/portal', { schema: { hide: true } }, async (request, reply) => {
       const organization = await organizationOf(request.params.slug);
       const token = request.query.customer_session_token;
       if (token) {
@@ -187,7 +217,7 @@ ${flash ? `<p class="error" role="alert">${escapeHtml(flash)}</p>` : ''}
       }
       const subject = await customerOf(request, organization);
       if (!subject) return signInPage(reply, organization);
-      return homePage(reply, organization, subject, request.query.error);
+      return homePage(reply, organization, subject, flashOf(request.query));
     });
 
     pages.post<{ Params: { slug: string }; Body: { email?: string } }>('/:slug/portal/request', { schema: { hide: true } }, async (request, reply) => {
@@ -220,30 +250,51 @@ ${flash ? `<p class="error" role="alert">${escapeHtml(flash)}</p>` : ''}
       return reply.header('set-cookie', sessionCookie(context, organization.slug, '', 0)).redirect(`/${organization.slug}/portal`, 303);
     });
 
-    /** Runs a signed-in customer's action, then back to the portal (with the error, if any). */
-    async function act(request: FastifyRequest<{ Params: { slug: string } }>, reply: FastifyReply, action: (subject: CustomerSubject, organization: Organization) => Promise<unknown>) {
+    /** Runs a signed-in customer's action, then back to the portal with its flash (or its error), if any. */
+    async function act(request: FastifyRequest<{ Params: { slug: string } }>, reply: FastifyReply, action: (subject: CustomerSubject, organization: Organization) => Promise<Flash | void>) {
       const organization = await organizationOf(request.params.slug);
       const subject = await customerOf(request, organization);
       if (!subject) return signInPage(reply, organization, 'Your session has expired: sign in again.', 401);
+      let flash: Flash | void;
       try {
-        await action(subject, organization);
-        return reply.redirect(`/${organization.slug}/portal`, 303);
+        flash = await action(subject, organization);
       } catch (error) {
         if (!(error instanceof PolarError)) throw error;
-        return reply.redirect(`/${organization.slug}/portal?error=${encodeURIComponent(error.message)}`, 303);
+        flash = { error: error.message };
       }
+      const query = flash ? `?${new URLSearchParams(flash).toString()}` : '';
+      return reply.redirect(`/${organization.slug}/portal${query}`, 303);
+    }
+
+    /**
+     * The card typed on the page stands for a test card's token, as on the checkout page (the
+     * processor's own card form once there is one). Replacing it opens its own transactions, and
+     * a past-due subscription is charged again at once: the flash says how that went.
+     */
+    async function replaceCard(subject: CustomerSubject, id: string, cardNumber: string): Promise<Flash> {
+      const token = tokenForCardNumber(cardNumber);
+      if (!token) throw new ValidationError(['body', 'card'], 'This is not a test card number: use 4242 4242 4242 4242, for instance.');
+      const wasPastDue = (await portal.getSubscription(db, config, subject, id)).status === 'past_due';
+      const replaced = await portal.replacePaymentMethod(context, subject, id, token);
+      if (!wasPastDue) return { notice: 'Card replaced.' };
+      if (replaced.status === 'active') return { notice: 'Card replaced: the payment went through and your subscription is active again.' };
+      return { error: 'The card was saved, but the payment failed: try another card.' };
     }
 
     pages.post<{ Params: { slug: string; id: string }; Body: { action?: string; product_price_id?: string } }>('/:slug/portal/subscriptions/:id', { schema: { hide: true } }, (request, reply) =>
-      act(request, reply, (subject) =>
-        transaction(db, (trx) => {
+      act(request, reply, async (subject) => {
+        await transaction(db, (trx) => {
           const { action, product_price_id: priceId } = request.body ?? {};
-          if (action === 'cancel') return portal.cancelSubscription(trx, config, subject, request.params.id);
-          if (action === 'uncancel') return portal.updateSubscription(trx, config, subject, request.params.id, { cancel_at_period_end: false });
-          if (action === 'change' && priceId) return portal.updateSubscription(trx, config, subject, request.params.id, { product_price_id: priceId });
+          if (action === 'cancel') return portal.cancelSubscription(trx, context, subject, request.params.id);
+          if (action === 'uncancel') return portal.updateSubscription(trx, context, subject, request.params.id, { cancel_at_period_end: false });
+          if (action === 'change' && priceId) return portal.updateSubscription(trx, context, subject, request.params.id, { product_price_id: priceId });
           throw new ResourceNotFound('Unknown action.');
-        }),
-      ),
+        });
+      }),
+    );
+
+    pages.post<{ Params: { slug: string; id: string }; Body: { card?: string } }>('/:slug/portal/subscriptions/:id/card', { schema: { hide: true } }, (request, reply) =>
+      act(request, reply, (subject) => replaceCard(subject, request.params.id, String(request.body?.card ?? ''))),
     );
 
     pages.post<{ Params: { slug: string; id: string }; Body: { activation_id?: string } }>('/:slug/portal/license-keys/:id/deactivate', { schema: { hide: true } }, (request, reply) =>

@@ -1,11 +1,12 @@
 // The customer portal pages in headless Chromium: signing in by e-mail code (read from the outbox)
 // and by a customer session link; orders and invoices, license keys (copy, deactivate), downloads,
-// and a subscription canceled, resumed and moved to another plan by clicking.
+// a subscription canceled, resumed and moved to another plan by clicking, and the card of a
+// past-due subscription replaced, which pays its renewal at once.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { startTestApp } from '../helpers/app.js';
 import { skipWithoutChromium, useBrowser } from '../helpers/browser.js';
-import { jobsDone, purchase } from '../helpers/purchase.js';
+import { advanceClock, jobsDone, purchase } from '../helpers/purchase.js';
 import { bytesOf, uploadFile } from '../modules/file/upload.js';
 
 const floe = await startTestApp();
@@ -44,7 +45,8 @@ describe('customer portal pages', { skip: skipWithoutChromium }, () => {
     // No mail server here: the code is in the development outbox.
     const outbox = await page.context().newPage();
     await outbox.goto('/outbox');
-    const text = (await outbox.locator('article.email pre').first().textContent()) ?? '';
+    // The newest access code (a subscription's e-mails may be there too).
+    const text = (await outbox.locator('article.email', { hasText: 'access code' }).first().locator('pre').textContent()) ?? '';
     const code = /is ([A-Z0-9]{6})\./.exec(text)?.[1];
     assert.ok(code, `a code in the outbox, got ${text}`);
     await page.fill('#code', code);
@@ -118,5 +120,47 @@ describe('customer portal pages', { skip: skipWithoutChromium }, () => {
     const other = await shop();
     await page.goto(`/${other.slug}/portal`);
     assert.equal(await page.locator('#email').count(), 1);
+  });
+
+  test('a past-due subscription: the card is replaced on the page and the renewal is paid at once', async () => {
+    const { merchant, monthly, slug } = await shop();
+    // Accepted at checkout, declined on every later charge.
+    const bought = await purchase(floe, merchant.sdk, monthly.prices[0]!.id, 'cleo@example.com', { confirmationTokenId: 'tok_chargeCustomerFail' });
+    const subscriptionId = bought.order.subscription_id!;
+    const statusOf = async () => (await merchant.sdk.subscriptions.list({ organizationId: merchant.organizationId })).result.items.find((item) => item.id === subscriptionId)?.status;
+    const advanced = await advanceClock(floe, merchant.token, { organization_id: merchant.organizationId, advance_by: 'P1M' });
+    assert.equal(advanced.status, 200);
+    assert.equal(await statusOf(), 'past_due');
+
+    const page = await phonePage();
+    await page.goto(`/${slug}/portal?customer_session_token=${encodeURIComponent(bought.customerSessionToken)}`);
+    const subscription = page.locator('article.subscription');
+    assert.equal(await subscription.locator('.status').textContent(), 'Past due');
+    assert.match((await subscription.locator('.notice').textContent()) ?? '', /last payment failed/);
+    assert.equal(await subscription.locator('.card').textContent(), 'Visa ending in 0341');
+    // Types the card and waits for the page the form leads back to, with its message.
+    const replaceWith = async (cardNumber: string, message: { role: 'alert' | 'status'; text: RegExp }) => {
+      await subscription.locator('input[name=card]').fill(cardNumber);
+      await subscription.locator('button', { hasText: 'Replace card' }).click();
+      await page.locator(`main > [role=${message.role}]`, { hasText: message.text }).waitFor();
+    };
+
+    // A number that is no test card, then a card declined at once: told on the page, still past due.
+    await replaceWith('1234 5678 9012 3456', { role: 'alert', text: /not a test card number/ });
+    await replaceWith('4000 0000 0000 0002', { role: 'alert', text: /Your card was declined/ });
+    assert.equal(await statusOf(), 'past_due');
+    assert.equal(await subscription.locator('.card').textContent(), 'Visa ending in 0341');
+
+    // A card that pays: the period's renewal is charged at once.
+    await replaceWith('4242 4242 4242 4242', { role: 'status', text: /payment went through/ });
+    assert.equal(await statusOf(), 'active');
+    assert.match((await subscription.locator('.status').textContent()) ?? '', /^Renews /);
+    assert.equal(await subscription.locator('.card').textContent(), 'Visa ending in 4242');
+    assert.equal(await subscription.locator('.notice').count(), 0);
+    const orders = (await merchant.sdk.orders.list({ organizationId: merchant.organizationId })).result.items.filter((order) => order.subscriptionId === subscriptionId);
+    assert.deepEqual(orders.map((order) => order.billingReason).sort(), ['subscription_create', 'subscription_cycle']);
+    assert.equal(await page.locator('#orders tbody tr').count(), 2);
+    assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 390);
+    await page.screenshot({ path: '/tmp/portal-card.png', fullPage: true });
   });
 });

@@ -37,3 +37,23 @@ test('the hosted page’s test card numbers map to the tokens', () => {
   assert.equal(tokenForCardNumber('4000-0000-0000-0002'), 'tok_chargeDeclined');
   assert.equal(tokenForCardNumber('1234 5678 9012 3456'), undefined);
 });
+
+test('a subscription’s card is saved; later charges pay, or fail for Stripe’s 0341 card', async () => {
+  const processor = new TestPaymentProcessor();
+  const visa = await processor.charge({ ...request('tok_visa'), savePaymentMethod: true });
+  assert.ok(visa.ok && visa.paymentMethod?.id === 'pm_card_visa' && visa.paymentMethod.last4 === '4242');
+  const failing = await processor.charge({ ...request('tok_chargeCustomerFail'), savePaymentMethod: true });
+  assert.ok(failing.ok, 'accepted at checkout');
+  const saved = { amount: 900, currency: 'usd', customerEmail: 'buyer@example.com' };
+  const renewal = await processor.chargeSaved({ ...saved, paymentMethodId: visa.paymentMethod.id, idempotencyKey: 'renewal-1' });
+  assert.ok(renewal.ok && renewal.charge.amount === 900);
+  const again = await processor.chargeSaved({ ...saved, paymentMethodId: visa.paymentMethod.id, idempotencyKey: 'renewal-1' });
+  assert.ok(again.ok && again.charge.id === renewal.charge.id, 'the same key charges once');
+  const declined = await processor.chargeSaved({ ...saved, paymentMethodId: failing.paymentMethod!.id, idempotencyKey: 'renewal-2' });
+  assert.ok(!declined.ok && declined.declineCode === 'generic_decline');
+  assert.ok(!(await processor.chargeSaved({ ...saved, paymentMethodId: 'pm_nonsense', idempotencyKey: 'renewal-3' })).ok);
+  assert.equal(tokenForCardNumber('4000 0000 0000 0341'), 'tok_chargeCustomerFail');
+  const replaced = await processor.savePaymentMethod({ confirmationTokenId: 'tok_mastercard' });
+  assert.ok(replaced.ok && replaced.paymentMethod.id === 'pm_card_mastercard');
+  assert.ok(!(await processor.savePaymentMethod({ confirmationTokenId: 'tok_chargeDeclined' })).ok);
+});

@@ -62,6 +62,30 @@ describe('floe bootstrap', () => {
   });
 });
 
+describe('floe clock', () => {
+  test('shows and advances an organization\'s test clock; a bad duration or slug exits 1', async () => {
+    const environment = { DATABASE_URL: database.url, FLOE_DATA_DIR: mkdtempSync(join(tmpdir(), 'floe-cli-')), FLOE_SECRET: 'cli-test-secret-0123456789' };
+    await floe(['bootstrap', '--email', 'clock@example.com', '--org-name', 'Clock Org', '--org-slug', 'clock-org', '--json'], environment);
+    const shown = await floe(['clock', 'show', '--org-slug', 'clock-org', '--json'], environment);
+    assert.equal(shown.code, 0, shown.stderr);
+    const before = JSON.parse(shown.stdout) as { now: string; offset_seconds: number };
+    assert.ok(before.offset_seconds < 5);
+    const advanced = await floe(['clock', 'advance', '1M', '--org-slug', 'clock-org', '--json'], environment);
+    assert.equal(advanced.code, 0, advanced.stderr);
+    const after = JSON.parse(advanced.stdout) as { now: string; offset_seconds: number };
+    const days = (new Date(after.now).getTime() - new Date(before.now).getTime()) / 86_400_000;
+    assert.ok(days >= 28 && days <= 31.1, `a month ahead, got ${days} days`);
+    const text = await floe(['clock', 'show', '--org-slug', 'clock-org'], environment);
+    assert.match(text.stdout, /^clock-org: \d{4}-\d{2}-\d{2}T.* ahead of the real time\)\n$/);
+    const bad = await floe(['clock', 'advance', '1X', '--org-slug', 'clock-org'], environment);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /ISO 8601 duration/);
+    const unknown = await floe(['clock', 'show', '--org-slug', 'nobody'], environment);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no organization with slug "nobody"/);
+  });
+});
+
 describe('configuration', () => {
   test('defaults, and values checked once', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'floe-config-'));
@@ -78,6 +102,14 @@ describe('configuration', () => {
     assert.throws(() => readConfig({ FLOE_DATA_DIR: dataDir, PORT: '70000' }), ConfigError);
     assert.throws(() => readConfig({ FLOE_DATA_DIR: dataDir, FLOE_BASE_URL: 'not a url' }), /FLOE_BASE_URL/);
     assert.throws(() => readConfig({ FLOE_DATA_DIR: dataDir, FLOE_SECRET: 'short' }), /FLOE_SECRET/);
+    // Test mode: on for a local URL, off (and refused) for a public one; the dunning schedule.
+    assert.equal(config.testMode, true);
+    assert.equal(readConfig({ FLOE_DATA_DIR: dataDir, FLOE_BASE_URL: 'https://billing.example.com' }).testMode, false);
+    assert.throws(() => readConfig({ FLOE_DATA_DIR: dataDir, FLOE_BASE_URL: 'https://billing.example.com', FLOE_TEST_MODE: 'true' }), /FLOE_TEST_MODE/);
+    assert.equal(readConfig({ FLOE_DATA_DIR: dataDir, FLOE_TEST_MODE: 'false' }).testMode, false);
+    assert.deepEqual(config.dunningRetryDays, [3, 5, 7]);
+    assert.deepEqual(readConfig({ FLOE_DATA_DIR: dataDir, FLOE_DUNNING_RETRY_DAYS: '1, 2' }).dunningRetryDays, [1, 2]);
+    assert.throws(() => readConfig({ FLOE_DATA_DIR: dataDir, FLOE_DUNNING_RETRY_DAYS: '3,x' }), /FLOE_DUNNING_RETRY_DAYS/);
     assert.equal(readConfig({ FLOE_DATA_DIR: dataDir, FLOE_BASE_URL: 'https://billing.example.com/' }).baseUrl, 'https://billing.example.com');
   });
 });

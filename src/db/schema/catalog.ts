@@ -85,6 +85,8 @@ export interface ProductPricesTable {
   maximum_amount: number | null;
   preset_amount: number | null;
   is_archived: Generated<boolean>;
+  /** Insertion order across all prices: breaks ties of created_at (prices created together). */
+  position: Generated<number>;
 }
 export type ProductPriceRow = Selectable<ProductPricesTable>;
 

@@ -108,6 +108,12 @@ export interface SubscriptionsTable {
   customer_cancellation_comment: string | null;
   custom_field_data: Json<Record<string, unknown>>;
   metadata: Json<Metadata>;
+  payment_method_id: string | null;
+  /** When the subscription next needs billing work (renewal, end, a retry); null once ended. */
+  due_at: NullableTimestamp;
+  billing_cycle_anchor: Timestamp;
+  payment_attempts: Generated<number>;
+  proration_amount: Generated<number>;
 }
 export type SubscriptionRow = Selectable<SubscriptionsTable>;
 
@@ -131,6 +137,8 @@ export interface OrdersTable {
   billing_address: Json<Address> | null;
   custom_field_data: Json<Record<string, unknown>>;
   metadata: Json<Metadata>;
+  /** For a subscription's order, the start of the period it pays for (one order per period). */
+  subscription_period_start: NullableTimestamp;
 }
 export type OrderRow = Selectable<OrdersTable>;
 
@@ -190,4 +198,22 @@ export interface EmailsTable {
   subject: string;
   body: string;
   sent_at: NullableTimestamp;
+}
+
+export interface PaymentMethodsTable {
+  id: string;
+  created_at: Timestamp;
+  organization_id: string;
+  customer_id: string;
+  /** The processor's id of the saved card (Stripe's pm_…). */
+  processor_id: string;
+  brand: string;
+  last4: string;
+}
+export type PaymentMethodRow = Selectable<PaymentMethodsTable>;
+
+export interface TestClocksTable {
+  organization_id: string;
+  offset_ms: number;
+  modified_at: Timestamp;
 }

@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 import type { Json, NullableTimestamp, Timestamp } from './organization.js';
 
 export interface EventsTable {
@@ -7,4 +8,5 @@ export interface EventsTable {
   type: string;
   payload: Json<{ type: string; data: unknown }>;
   dispatched_at: NullableTimestamp;
+  sequence: Generated<number>;
 }

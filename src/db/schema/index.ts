@@ -24,7 +24,9 @@ import type {
   EmailsTable,
   JobsTable,
   OrdersTable,
+  PaymentMethodsTable,
   SubscriptionsTable,
+  TestClocksTable,
 } from './commerce.js';
 import type { DownloadablesTable, LicenseKeyActivationsTable, LicenseKeysTable } from './delivery.js';
 import type { EventsTable } from './event.js';
@@ -65,4 +67,6 @@ export interface Tables {
   downloadables: DownloadablesTable;
   customer_session_codes: CustomerSessionCodesTable;
   emails: EmailsTable;
+  payment_methods: PaymentMethodsTable;
+  test_clocks: TestClocksTable;
 }

@@ -13,7 +13,8 @@
 import type { Config } from '../../config.js';
 import type { CustomerRow, OrderRow, SubscriptionRow } from '../../db/schema/commerce.js';
 import type { Authenticator } from '../../kit/auth.js';
-import { clock } from '../../kit/clock.js';
+import { periodEndAfter } from '../../kit/calendar.js';
+import { clock, organizationNow } from '../../kit/clock.js';
 import type { Context } from '../../kit/context.js';
 import { commitWith, transaction, type Transaction } from '../../kit/db.js';
 import { BadRequest, ResourceNotFound, ValidationIssues } from '../../kit/errors.js';
@@ -21,11 +22,13 @@ import { recordEvent, recordEvents, type EventData } from '../../kit/events.js';
 import { newId } from '../../kit/ids.js';
 import { enqueueJob } from '../../kit/jobs.js';
 import { validateCustomFieldData } from '../custom-field/service.js';
-import type { PaymentProcessor } from '../../payments/processor.js';
-import { upsertCustomerByEmail, findCustomer } from '../customer/service.js';
+import type { PaymentProcessor, SavedPaymentMethod } from '../../payments/processor.js';
+import { findCustomer, savePaymentMethod, upsertCustomerByEmail } from '../customer/service.js';
 import { createCustomerSessionToken } from '../customer-session/token.js';
 import { findDiscount, isRedeemable } from '../discount/service.js';
 import { presentOrder } from '../order/presenter.js';
+import { getOrganizationById } from '../organization/service.js';
+import { sendConfirmation } from '../subscription/emails.js';
 import { presentSubscription } from '../subscription/presenter.js';
 import { derive, presentCheckout, type LoadedCheckout } from './presenter.js';
 import * as repository from './repository.js';
@@ -85,6 +88,9 @@ export async function confirmCheckout(
     billingAddress: checkout.customer_billing_address,
   });
   let paymentMetadata: Record<string, string> = {};
+  // A subscription keeps the card for its renewals (Stripe's setup_future_usage).
+  const savesCard = flags.is_payment_setup_required && confirmationTokenId !== undefined && confirmationTokenId !== null;
+  let saved: SavedPaymentMethod | undefined;
   if (flags.is_payment_required && confirmationTokenId) {
     const result = await processor.charge({
       confirmationTokenId,
@@ -93,11 +99,18 @@ export async function confirmCheckout(
       // One charge per checkout and payment method: a retry with the same card never charges twice.
       idempotencyKey: `checkout:${checkout.id}:${confirmationTokenId}`,
       customerEmail: customer.email,
+      savePaymentMethod: savesCard,
     });
     // A declined payment changes nothing: the transaction (redemption, customer) rolls back.
     if (!result.ok) throw new BadRequest(result.message, 'PaymentError');
     paymentMetadata = { payment_intent_id: result.charge.id };
+    saved = result.paymentMethod;
+  } else if (savesCard && confirmationTokenId) {
+    const result = await processor.savePaymentMethod({ confirmationTokenId, customerEmail: customer.email });
+    if (!result.ok) throw new BadRequest(result.message, 'PaymentError');
+    saved = result.paymentMethod;
   }
+  if (saved) paymentMetadata.payment_method_id = await savePaymentMethod(trx, customer, saved);
   const changes = {
     ...update,
     status: 'confirmed' as const,
@@ -117,13 +130,6 @@ export async function confirmCheckout(
   return { loaded, customerSessionToken: session.token };
 }
 
-function addInterval(date: Date, interval: 'month' | 'year'): Date {
-  const next = new Date(date);
-  if (interval === 'month') next.setUTCMonth(next.getUTCMonth() + 1);
-  else next.setUTCFullYear(next.getUTCFullYear() + 1);
-  return next;
-}
-
 /** Writes the order (and subscription) of a confirmed checkout, once; answers the checkout's order. */
 export async function handleSuccess(trx: Transaction, config: Config, checkoutId: string): Promise<string | undefined> {
   const checkout = await repository.lock(trx, checkoutId);
@@ -140,10 +146,12 @@ export async function handleSuccess(trx: Transaction, config: Config, checkoutId
       return row;
     }));
   const { price, product, discount } = loaded;
-  const now = clock.now();
+  // Stamped with the organization's time: with a test clock ahead, the subscription's periods count from it.
+  const now = await organizationNow(trx, checkout.organization_id);
   const total = derive(loaded).total_amount ?? 0;
   let subscription: SubscriptionRow | undefined;
   if (price.type === 'recurring' && price.recurring_interval) {
+    const periodEnd = periodEndAfter(now, price.recurring_interval, now);
     subscription = await trx
       .insertInto('subscriptions')
       .values({
@@ -160,7 +168,10 @@ export async function handleSuccess(trx: Transaction, config: Config, checkoutId
         recurring_interval: price.recurring_interval,
         status: 'active',
         current_period_start: now,
-        current_period_end: addInterval(now, price.recurring_interval),
+        current_period_end: periodEnd,
+        billing_cycle_anchor: now,
+        due_at: periodEnd,
+        payment_method_id: typeof checkout.payment_processor_metadata.payment_method_id === 'string' ? checkout.payment_processor_metadata.payment_method_id : null,
         started_at: now,
         custom_field_data: JSON.stringify(checkout.custom_field_data),
         metadata: JSON.stringify(checkout.metadata),
@@ -189,6 +200,7 @@ export async function handleSuccess(trx: Transaction, config: Config, checkoutId
     billing_address: checkout.customer_billing_address,
     custom_field_data: checkout.custom_field_data,
     metadata: checkout.metadata,
+    subscription_period_start: subscription ? now : null,
   };
   const events: { type: string; data: EventData }[] = [
     { type: 'checkout.updated', data: async () => presentCheckout(config, await loadCheckout(trx, succeeded, loaded)) },
@@ -197,8 +209,10 @@ export async function handleSuccess(trx: Transaction, config: Config, checkoutId
   if (subscription) {
     const presented = async () => presentSubscription(config, { subscription, customer: await customer(), product, price, discount });
     events.push({ type: 'subscription.created', data: presented }, { type: 'subscription.active', data: presented });
+    const organization = await getOrganizationById(trx, checkout.organization_id);
+    await sendConfirmation(trx, config, { organization, customer: await customer(), productName: product.name }, subscription.current_period_end ?? now, now);
   }
-  await recordEvents(trx, checkout.organization_id, events);
+  await recordEvents(trx, checkout.organization_id, events, { at: now });
   await commitWith(trx, (writer) =>
     writer
       .with('succeeded', (db) => db.updateTable('checkouts').set({ status: succeeded.status, subscription_id: succeeded.subscription_id, modified_at: now }).where('id', '=', checkout.id))
@@ -213,13 +227,17 @@ export async function handleSuccess(trx: Transaction, config: Config, checkoutId
   return order.id;
 }
 
-/** Expires open checkouts whose time has passed (run by a recurring job). */
-export async function expireCheckouts(context: Context): Promise<number> {
+/**
+ * Expires open checkouts whose time has passed (run by a recurring job, and by a test clock for
+ * its organization, `until` its new time): each stamped with its `expires_at`.
+ */
+export async function expireCheckouts(context: Context, scope: { until?: Date; organizationId?: string } = {}): Promise<number> {
   return transaction(context.db, async (trx) => {
-    const expired = await repository.lockExpired(trx, clock.now(), 500);
+    const expired = await repository.lockExpired(trx, scope.until ?? clock.now(), 500, scope.organizationId);
     for (const checkout of expired) {
-      const updated = await repository.update(trx, checkout.id, { status: 'expired', modified_at: clock.now() });
-      await recordEvent(trx, checkout.organization_id, 'checkout.updated', async () => presentCheckout(context.config, await loadCheckout(trx, updated)));
+      const at = scope.until ? checkout.expires_at : clock.now();
+      const updated = await repository.update(trx, checkout.id, { status: 'expired', modified_at: at });
+      await recordEvent(trx, checkout.organization_id, 'checkout.updated', async () => presentCheckout(context.config, await loadCheckout(trx, updated)), { at });
     }
     return expired.length;
   });

@@ -72,6 +72,14 @@ export function updateStatement(writer: Writer, id: string, values: Updateable<T
 }
 
 /** Open checkouts whose time has passed, locked for expiring. */
-export function lockExpired(trx: Transaction, now: Date, limit: number): Promise<CheckoutRow[]> {
-  return trx.selectFrom('checkouts').selectAll().where('status', '=', 'open').where('expires_at', '<=', now).orderBy('expires_at').limit(limit).forUpdate().skipLocked().execute();
+export function lockExpired(trx: Transaction, now: Date, limit: number, organizationId?: string): Promise<CheckoutRow[]> {
+  let query = trx.selectFrom('checkouts').selectAll().where('status', '=', 'open').where('expires_at', '<=', now);
+  if (organizationId) query = query.where('organization_id', '=', organizationId);
+  return query.orderBy('expires_at').limit(limit).forUpdate().skipLocked().execute();
+}
+
+/** When the organization's first open checkout expires, if by `until`. */
+export async function earliestExpiry(db: Queryable, organizationId: string, until: Date): Promise<Date | undefined> {
+  const row = await db.selectFrom('checkouts').select('expires_at').where('organization_id', '=', organizationId).where('status', '=', 'open').where('expires_at', '<=', until).orderBy('expires_at').limit(1).executeTakeFirst();
+  return row?.expires_at;
 }

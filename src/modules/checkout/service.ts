@@ -365,3 +365,8 @@ export async function updateCheckoutByClientSecret(trx: Transaction, config: Con
   if (!locked) throw new ResourceNotFound();
   return applyUpdate(trx, config, locked, input);
 }
+
+/** When the organization's first open checkout expires, if by `until` (a test clock's advance). */
+export function earliestCheckoutExpiry(db: Queryable, organizationId: string, until: Date): Promise<Date | undefined> {
+  return repository.earliestExpiry(db, organizationId, until);
+}

@@ -1,5 +1,5 @@
 import type { Config } from '../../config.js';
-import type { CustomerRow } from '../../db/schema/commerce.js';
+import type { CustomerRow, PaymentMethodRow } from '../../db/schema/commerce.js';
 import type { JsonCustomer } from '../license-key/repository.js';
 import type { LoadedOrder } from '../order/presenter.js';
 import { presentSubscriptionBase } from '../order/presenter.js';
@@ -55,6 +55,11 @@ export function presentCustomerOrder(config: Config, { order, product, price, su
 
 export function presentCustomerSubscription(config: Config, { subscription, product, price }: LoadedSubscription, organization: Organization) {
   return { ...customerSubscriptionBase(subscription), product: presentCustomerProduct(config, product, organization), price: presentPrice(price) };
+}
+
+/** A saved card as the customer may see it: never the processor's id. */
+export function presentCard(method: PaymentMethodRow | undefined): { brand: string; last4: string } | null {
+  return method ? { brand: method.brand, last4: method.last4 } : null;
 }
 
 export function presentCustomerGrant(grant: CustomerGrant, customer: CustomerRow, organization: Organization) {

@@ -26,7 +26,8 @@ const tags = ['customer_portal'];
 const READ = { subjects: ['customer'] as const, scopes: readScopes('customer_portal') };
 const WRITE = { subjects: ['customer'] as const, scopes: writeScopes('customer_portal') };
 
-export function customerPortalRoutes(app: App, { db, config }: Context): void {
+export function customerPortalRoutes(app: App, context: Context): void {
+  const { db, config } = context;
   app.get('/v1/customer-portal/customers/:id', {
     schema: { tags, summary: 'Get Customer', operationId: 'customer_portal:customers:get', params: IdParams, response: { 200: CustomerPortalCustomer } },
     config: { auth: READ },
@@ -72,13 +73,13 @@ export function customerPortalRoutes(app: App, { db, config }: Context): void {
   app.patch('/v1/customer-portal/subscriptions/:id', {
     schema: { tags, summary: 'Update Subscription', operationId: 'customer_portal:subscriptions:update', params: IdParams, body: CustomerSubscriptionUpdate, response: { 200: CustomerSubscription } },
     config: { auth: WRITE },
-    handler: (request) => transaction(db, (trx) => service.updateSubscription(trx, config, customerOf(request), request.params.id, request.body)),
+    handler: (request) => transaction(db, (trx) => service.updateSubscription(trx, context, customerOf(request), request.params.id, request.body)),
   });
 
   app.delete('/v1/customer-portal/subscriptions/:id', {
     schema: { tags, summary: 'Cancel Subscription', operationId: 'customer_portal:subscriptions:cancel', params: IdParams, response: { 200: CustomerSubscription } },
     config: { auth: WRITE },
-    handler: (request) => transaction(db, (trx) => service.cancelSubscription(trx, config, customerOf(request), request.params.id)),
+    handler: (request) => transaction(db, (trx) => service.cancelSubscription(trx, context, customerOf(request), request.params.id)),
   });
 
   app.get('/v1/customer-portal/benefit-grants/', {

@@ -1,8 +1,10 @@
 // The customer portal: a customer (signed in with a customer session token) reads its orders,
-// subscriptions and benefit grants, cancels or changes its subscriptions, and links the account
-// a Discord or GitHub benefit needs. Every read goes through the owning module's repository with
-// the customer as the subject, so a customer sees its own records and nothing else.
+// subscriptions and benefit grants, cancels or changes its subscriptions (or the card they are
+// charged on), and links the account a Discord or GitHub benefit needs. Every read goes through
+// the owning module's repository with the customer as the subject, so a customer sees its own
+// records and nothing else.
 import type { Config } from '../../config.js';
+import type { Context } from '../../kit/context.js';
 import type { CustomerSubject } from '../../kit/auth.js';
 import { clock } from '../../kit/clock.js';
 import type { Queryable, Transaction } from '../../kit/db.js';
@@ -13,7 +15,7 @@ import { parseSorting } from '../../kit/sorting.js';
 import { GRANT_JOBS } from '../benefit/grants.js';
 import * as benefitRepository from '../benefit/repository.js';
 import type { CustomerGrantSortField } from '../benefit/repository.js';
-import { findCustomer } from '../customer/service.js';
+import { findCustomer, findPaymentMethods } from '../customer/service.js';
 import * as orderRepository from '../order/repository.js';
 import type { OrderSortField } from '../order/repository.js';
 import { getOrder, invoiceUrl, loadOrder } from '../order/service.js';
@@ -21,7 +23,7 @@ import { findBySlug } from '../organization/repository.js';
 import { getOrganizationById, presentOrganization } from '../organization/service.js';
 import type { Organization } from '../organization/schemas.js';
 import * as subscriptionService from '../subscription/service.js';
-import { presentCustomerGrant, presentCustomerOrder, presentCustomerSubscription, presentPortalCustomer } from './presenter.js';
+import { presentCard, presentCustomerGrant, presentCustomerOrder, presentCustomerSubscription, presentPortalCustomer } from './presenter.js';
 import type { CustomerBenefitGrantListQuery, CustomerBenefitGrantUpdate, CustomerOrderListQuery, CustomerSubscriptionListQuery, CustomerSubscriptionUpdate } from './schemas.js';
 
 /** A customer belongs to one organization: the one every record it sees belongs to. */
@@ -68,12 +70,31 @@ export async function orderInvoice(db: Queryable, config: Config, subject: Custo
   return { url: await invoiceUrl(db, config, subject, id) };
 }
 
-export async function listSubscriptions(db: Queryable, config: Config, subject: CustomerSubject, query: CustomerSubscriptionListQuery) {
+async function loadSubscriptions(db: Queryable, subject: CustomerSubject, query: CustomerSubscriptionListQuery) {
   const [{ items, totalCount }, organization] = await Promise.all([
     subscriptionService.listCustomerSubscriptions(db, subject, { ...query, query: query.query ?? undefined }),
     organizationOf(db, subject),
   ]);
+  return { items, totalCount, organization };
+}
+
+export async function listSubscriptions(db: Queryable, config: Config, subject: CustomerSubject, query: CustomerSubscriptionListQuery) {
+  const { items, totalCount, organization } = await loadSubscriptions(db, subject, query);
   return toPage(items.map((subscription) => presentCustomerSubscription(config, subscription, organization)), totalCount, query);
+}
+
+/**
+ * The portal page's subscriptions: as the API's, each with the card it is charged on (brand and
+ * last 4). Polar's CustomerSubscription has no field for the card, so the API's schema stays as it is.
+ */
+export async function listSubscriptionsWithCards(db: Queryable, config: Config, subject: CustomerSubject, query: CustomerSubscriptionListQuery) {
+  const { items, totalCount, organization } = await loadSubscriptions(db, subject, query);
+  const cards = await findPaymentMethods(db, items.flatMap(({ subscription }) => (subscription.payment_method_id ? [subscription.payment_method_id] : [])));
+  return toPage(
+    items.map((loaded) => ({ ...presentCustomerSubscription(config, loaded, organization), card: presentCard(loaded.subscription.payment_method_id ? cards.get(loaded.subscription.payment_method_id) : undefined) })),
+    totalCount,
+    query,
+  );
 }
 
 export async function getSubscription(db: Queryable, config: Config, subject: CustomerSubject, id: string) {
@@ -82,22 +103,28 @@ export async function getSubscription(db: Queryable, config: Config, subject: Cu
 }
 
 /** A change of plan, or a cancellation at period end (true) or its undoing (false), as Polar's. */
-export async function updateSubscription(trx: Transaction, config: Config, subject: CustomerSubject, id: string, input: CustomerSubscriptionUpdate) {
+export async function updateSubscription(trx: Transaction, context: Context, subject: CustomerSubject, id: string, input: CustomerSubscriptionUpdate) {
   const updated = await subscriptionService.updateSubscription(
     trx,
-    config,
+    context,
     subject,
     id,
     'product_price_id' in input
       ? input
       : { cancel_at_period_end: input.cancel_at_period_end, customer_cancellation_reason: input.cancellation_reason, customer_cancellation_comment: input.cancellation_comment },
   );
-  return presentCustomerSubscription(config, updated, await organizationOf(trx, subject));
+  return presentCustomerSubscription(context.config, updated, await organizationOf(trx, subject));
 }
 
 /** `DELETE`: cancels at the end of the period. */
-export async function cancelSubscription(trx: Transaction, config: Config, subject: CustomerSubject, id: string) {
-  return updateSubscription(trx, config, subject, id, { cancel_at_period_end: true });
+export async function cancelSubscription(trx: Transaction, context: Context, subject: CustomerSubject, id: string) {
+  return updateSubscription(trx, context, subject, id, { cancel_at_period_end: true });
+}
+
+/** Replaces the card a subscription is charged on; a past-due one is charged again at once with it. */
+export async function replacePaymentMethod(context: Context, subject: CustomerSubject, id: string, confirmationTokenId: string) {
+  const replaced = await subscriptionService.replacePaymentMethod(context, subject, id, confirmationTokenId);
+  return presentCustomerSubscription(context.config, replaced, await organizationOf(context.db, subject));
 }
 
 export async function listGrants(db: Queryable, subject: CustomerSubject, query: CustomerBenefitGrantListQuery) {

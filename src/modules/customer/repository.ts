@@ -1,8 +1,8 @@
-// The only place the customers table is read or written. Customers are soft-deleted; an email is
+// The only place the customers table (and their saved cards, payment_methods) is read or written. Customers are soft-deleted; an email is
 // unique among an organization's living customers, whatever its case.
 import { sql, type Insertable, type Updateable } from 'kysely';
 import type { Tables } from '../../db/schema/index.js';
-import type { CustomerRow } from '../../db/schema/commerce.js';
+import type { CustomerRow, PaymentMethodRow } from '../../db/schema/commerce.js';
 import { isVisibleOrganization, type MerchantSubject } from '../../kit/auth.js';
 import type { Queryable, Transaction } from '../../kit/db.js';
 import { paginate, type PageRequest } from '../../kit/pagination.js';
@@ -20,6 +20,10 @@ export function findVisibleById(db: Queryable, subject: MerchantSubject, id: str
 
 export function findById(db: Queryable, id: string): Promise<CustomerRow | undefined> {
   return db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function findByIds(db: Queryable, ids: readonly string[]): Promise<CustomerRow[]> {
+  return ids.length === 0 ? Promise.resolve([]) : db.selectFrom('customers').selectAll().where('id', 'in', ids).execute();
 }
 
 export function findByEmail(db: Queryable, organizationId: string, email: string): Promise<CustomerRow | undefined> {
@@ -72,4 +76,12 @@ export function insert(trx: Transaction, values: Insertable<Tables['customers']>
 
 export function update(trx: Transaction, id: string, values: Updateable<Tables['customers']>): Promise<CustomerRow> {
   return trx.updateTable('customers').set(values).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+}
+
+export function insertPaymentMethod(trx: Transaction, row: PaymentMethodRow): Promise<unknown> {
+  return trx.insertInto('payment_methods').values(row).execute();
+}
+
+export function findPaymentMethodsByIds(db: Queryable, ids: readonly string[]): Promise<PaymentMethodRow[]> {
+  return ids.length === 0 ? Promise.resolve([]) : db.selectFrom('payment_methods').selectAll().where('id', 'in', ids).execute();
 }

@@ -1,7 +1,8 @@
 // Customers of an organization: whoever buys, identified by email (unique among the organization's
 // living customers, case-insensitively). Checkouts find or create them by email; merchants manage
 // them through the API. Deleting is soft: orders and subscriptions keep their customer.
-import type { CustomerRow } from '../../db/schema/commerce.js';
+import type { CustomerRow, PaymentMethodRow } from '../../db/schema/commerce.js';
+import type { SavedPaymentMethod } from '../../payments/processor.js';
 import { resolveOrganizationForCreate, type MerchantSubject } from '../../kit/auth.js';
 import { clock } from '../../kit/clock.js';
 import type { Queryable, Transaction } from '../../kit/db.js';
@@ -29,6 +30,12 @@ export async function getCustomer(db: Queryable, subject: MerchantSubject, id: s
 /** A customer by id, for modules that hold its id (orders, sessions). */
 export function findCustomer(db: Queryable, id: string): Promise<CustomerRow | undefined> {
   return repository.findById(db, id);
+}
+
+/** Customers by id, keyed by it (a batch of renewals reads its customers at once). */
+export async function findCustomers(db: Queryable, ids: readonly string[]): Promise<Map<string, CustomerRow>> {
+  const rows = await repository.findByIds(db, [...new Set(ids)]);
+  return new Map(rows.map((row) => [row.id, row]));
 }
 
 export async function createCustomer(trx: Transaction, subject: MerchantSubject, input: CustomerCreate): Promise<CustomerRow> {
@@ -81,4 +88,17 @@ export async function deleteCustomer(trx: Transaction, subject: MerchantSubject,
   const customer = await getCustomer(trx, subject, id);
   const now = clock.now();
   await repository.update(trx, customer.id, { deleted_at: now, modified_at: now });
+}
+
+/** Keeps a card the processor saved for the customer (a subscription's checkout, a replaced card); answers its id. */
+export async function savePaymentMethod(trx: Transaction, customer: Pick<CustomerRow, 'id' | 'organization_id'>, method: SavedPaymentMethod): Promise<string> {
+  const id = newId();
+  await repository.insertPaymentMethod(trx, { id, created_at: clock.now(), organization_id: customer.organization_id, customer_id: customer.id, processor_id: method.id, brand: method.brand, last4: method.last4 });
+  return id;
+}
+
+/** Saved cards by id, keyed by it. */
+export async function findPaymentMethods(db: Queryable, ids: readonly string[]): Promise<Map<string, PaymentMethodRow>> {
+  const rows = await repository.findPaymentMethodsByIds(db, [...new Set(ids)]);
+  return new Map(rows.map((row) => [row.id, row]));
 }

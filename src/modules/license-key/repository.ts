@@ -133,13 +133,14 @@ export async function validateAndRecord(db: Queryable, request: ValidationReques
  * validations of each (organization, key) that is granted and not expired. Answers the keys it
  * counted, after the update; keys it did not count are absent.
  */
-export async function recordValidations(db: Queryable, groups: { organizationId: string; key: string; count: number }[], now: Date): Promise<LoadedLicenseKey[]> {
+/** `offsetMs`: how far the group's organization's test clock is ahead of `now` (its keys expire by it). */
+export async function recordValidations(db: Queryable, groups: { organizationId: string; key: string; count: number; offsetMs: number }[], now: Date): Promise<LoadedLicenseKey[]> {
   const result = await sql<LoadedLicenseKey>`
-    UPDATE license_keys SET validations = validations + requested.count, last_validated_at = ${now}
-    FROM unnest(${groups.map((group) => group.organizationId)}::uuid[], ${groups.map((group) => group.key)}::text[], ${groups.map((group) => group.count)}::integer[])
-      AS requested(organization_id, key, count)
+    UPDATE license_keys SET validations = validations + requested.count, last_validated_at = ${now}::timestamptz + requested.offset_ms * interval '1 millisecond'
+    FROM unnest(${groups.map((group) => group.organizationId)}::uuid[], ${groups.map((group) => group.key)}::text[], ${groups.map((group) => group.count)}::integer[], ${groups.map((group) => group.offsetMs)}::bigint[])
+      AS requested(organization_id, key, count, offset_ms)
     WHERE license_keys.organization_id = requested.organization_id AND license_keys.key = requested.key AND license_keys.deleted_at IS NULL
-      AND license_keys.status = 'granted' AND (license_keys.expires_at IS NULL OR license_keys.expires_at > ${now})
+      AND license_keys.status = 'granted' AND (license_keys.expires_at IS NULL OR license_keys.expires_at > ${now}::timestamptz + requested.offset_ms * interval '1 millisecond')
     RETURNING license_keys.*, (SELECT row_to_json(c) FROM customers c WHERE c.id = license_keys.customer_id) AS customer`.execute(db);
   return result.rows;
 }

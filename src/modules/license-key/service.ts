@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { BenefitRow } from '../../db/schema/catalog.js';
 import { seesOrganization, type CustomerSubject, type MerchantSubject } from '../../kit/auth.js';
-import { clock } from '../../kit/clock.js';
+import { clock, organizationNow, organizationOffset } from '../../kit/clock.js';
 import type { Queryable, Transaction } from '../../kit/db.js';
 import { BadRequest, NotPermitted, ResourceNotFound, Unauthorized } from '../../kit/errors.js';
 import { newId } from '../../kit/ids.js';
@@ -49,12 +49,12 @@ export function expiryFrom(now: Date, expires: LicenseKeysProperties['expires'])
   return date;
 }
 
-function limitsOf(benefit: BenefitRow) {
+function limitsOf(benefit: BenefitRow, now: Date) {
   const properties = benefit.properties as LicenseKeysProperties;
   return {
     limit_activations: properties.activations?.limit ?? null,
     limit_usage: properties.limit_usage ?? null,
-    expires_at: expiryFrom(clock.now(), properties.expires),
+    expires_at: expiryFrom(now, properties.expires),
   };
 }
 
@@ -64,11 +64,12 @@ function limitsOf(benefit: BenefitRow) {
  * from now. Returns the grant's properties.
  */
 export async function grantLicenseKey(trx: Transaction, benefit: BenefitRow, customerId: string, existingKeyId: string | undefined): Promise<{ license_key_id: string; display_key: string }> {
-  const now = clock.now();
+  // Expiry counted by the organization's time, by which validations judge it.
+  const now = await organizationNow(trx, benefit.organization_id);
   if (existingKeyId) {
     const existing = await repository.findById(trx, existingKeyId);
     if (existing && existing.customer_id === customerId && existing.benefit_id === benefit.id) {
-      await repository.update(trx, existing.id, { status: 'granted', ...limitsOf(benefit), modified_at: now });
+      await repository.update(trx, existing.id, { status: 'granted', ...limitsOf(benefit, now), modified_at: now });
       return { license_key_id: existing.id, display_key: displayKeyOf(existing.key) };
     }
   }
@@ -80,7 +81,7 @@ export async function grantLicenseKey(trx: Transaction, benefit: BenefitRow, cus
     benefit_id: benefit.id,
     key: generateKey((benefit.properties as LicenseKeysProperties).prefix),
     status: 'granted',
-    ...limitsOf(benefit),
+    ...limitsOf(benefit, now),
   });
   return { license_key_id: key.id, display_key: displayKeyOf(key.key) };
 }
@@ -192,10 +193,13 @@ function ownersMatch(input: LicenseKeyValidate): boolean | undefined {
 export function createValidationBatcher(db: Queryable) {
   return createBatcher<LicenseKeyValidate, LoadedLicenseKey>(async (inputs) => {
     const now = clock.now();
-    const groups = new Map<string, { organizationId: string; key: string; count: number }>();
+    // Keys expire by their organization's time (a test clock ahead of the real one); known offsets cost no query.
+    const organizations = [...new Set(inputs.map((input) => input.organization_id))];
+    const offsets = new Map(await Promise.all(organizations.map(async (id) => [id, await organizationOffset(db, id)] as const)));
+    const groups = new Map<string, { organizationId: string; key: string; count: number; offsetMs: number }>();
     for (const input of inputs) {
       const id = ownerKey(input.organization_id, input.key);
-      const group = groups.get(id) ?? { organizationId: input.organization_id, key: input.key, count: 0 };
+      const group = groups.get(id) ?? { organizationId: input.organization_id, key: input.key, count: 0, offsetMs: offsets.get(input.organization_id) ?? 0 };
       group.count += 1;
       groups.set(id, group);
     }
@@ -205,7 +209,7 @@ export function createValidationBatcher(db: Queryable) {
       inputs.map(async (input) => {
         const id = ownerKey(input.organization_id, input.key);
         const row = counted.get(id);
-        if (!row) return explainRefusal(db, input, now).catch((error: Error) => error);
+        if (!row) return explainRefusal(db, input, new Date(now.getTime() + (offsets.get(input.organization_id) ?? 0))).catch((error: Error) => error);
         keyOwners.set(id, { benefitId: row.benefit_id, customerId: row.customer_id });
         // Each request reports its own validation: the count before the batch plus its place in it.
         const index = seen.get(id) ?? 0;
@@ -222,9 +226,9 @@ export async function validateLicenseKey(db: Queryable, batcher: ValidationBatch
   if (!input.activation_id && !input.increment_usage) {
     const owners = ownersMatch(input);
     if (owners === true) return { ...presentLicenseKey(await batcher.submit(input)), activation: null };
-    if (owners === false) return explainRefusal(db, input, clock.now());
+    if (owners === false) return explainRefusal(db, input, await organizationNow(db, input.organization_id));
   }
-  const now = clock.now();
+  const now = await organizationNow(db, input.organization_id);
   const validated = await repository.validateAndRecord(db, {
     organizationId: input.organization_id,
     key: input.key,

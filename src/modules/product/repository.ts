@@ -30,7 +30,7 @@ function withRelations(db: Queryable): ProductQuery {
     .selectFrom('products')
     .selectAll('products')
     .select([
-      sql<JsonPrice[]>`(SELECT coalesce(json_agg(pp ORDER BY pp.created_at, pp.id), '[]') FROM product_prices pp WHERE pp.product_id = products.id AND NOT pp.is_archived)`.as('prices'),
+      sql<JsonPrice[]>`(SELECT coalesce(json_agg(pp ORDER BY pp.created_at, pp.position), '[]') FROM product_prices pp WHERE pp.product_id = products.id AND NOT pp.is_archived)`.as('prices'),
       sql<JsonBenefit[]>`(SELECT coalesce(json_agg(b ORDER BY pb."order"), '[]') FROM product_benefits pb JOIN benefits b ON b.id = pb.benefit_id AND b.deleted_at IS NULL WHERE pb.product_id = products.id)`.as('benefits'),
       sql<JsonFile[]>`(SELECT coalesce(json_agg(f ORDER BY pm."order"), '[]') FROM product_medias pm JOIN files f ON f.id = pm.file_id AND f.deleted_at IS NULL WHERE pm.product_id = products.id)`.as('medias'),
       sql<LoadedProduct['attached_custom_fields']>`(SELECT coalesce(json_agg(json_build_object('order', pcf."order", 'required', pcf.required, 'custom_field', cf) ORDER BY pcf."order"), '[]') FROM product_custom_fields pcf JOIN custom_fields cf ON cf.id = pcf.custom_field_id AND cf.deleted_at IS NULL WHERE pcf.product_id = products.id)`.as('attached_custom_fields'),
@@ -60,7 +60,7 @@ export interface ProductFilters {
 }
 
 /** Polar sorts by price on the product's first non-archived price (by creation). */
-const FIRST_PRICE = sql`(SELECT fp FROM product_prices fp WHERE fp.product_id = products.id AND NOT fp.is_archived ORDER BY fp.created_at, fp.id LIMIT 1)`;
+const FIRST_PRICE = sql`(SELECT fp FROM product_prices fp WHERE fp.product_id = products.id AND NOT fp.is_archived ORDER BY fp.created_at, fp.position LIMIT 1)`;
 const SORT_EXPRESSIONS: Record<ProductSortField, ReturnType<typeof sql>> = {
   created_at: sql`products.created_at`,
   name: sql`products.name`,
@@ -149,12 +149,13 @@ export function lockProduct(trx: Transaction, id: string): Promise<ProductRow | 
   return trx.selectFrom('products').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
+/** In one statement, in the order given: their `position` follows it, and so does every read of them. */
 export async function insertPrices(trx: Transaction, prices: Insertable<ProductPricesTable>[]): Promise<void> {
   if (prices.length > 0) await trx.insertInto('product_prices').values(prices).execute();
 }
 
 export function activePrices(trx: Transaction, productId: string) {
-  return trx.selectFrom('product_prices').selectAll().where('product_id', '=', productId).where('is_archived', '=', false).orderBy('created_at').execute();
+  return trx.selectFrom('product_prices').selectAll().where('product_id', '=', productId).where('is_archived', '=', false).orderBy('created_at').orderBy('position').execute();
 }
 
 export async function archivePrices(trx: Transaction, ids: string[], now: Date): Promise<void> {

@@ -1,7 +1,11 @@
-// Subscriptions canceled at period end end when the period does: a sweep finds them.
+// Subscriptions' billing work falls due at their `due_at` (renewals, retries, the end of a canceled
+// period): a sweep finds it, by the real time and by every test clock ahead of it.
+import { advancedClocks, clock } from '../../kit/clock.js';
 import { periodicTask } from '../../kit/jobs.js';
-import { endDueSubscriptions } from './service.js';
+import { billDue } from './billing.js';
 
-const END_SWEEP_MS = 1000;
+const BILLING_SWEEP_MS = 1000;
 
-export const subscriptionEnd = periodicTask('subscription end', END_SWEEP_MS, endDueSubscriptions);
+export const subscriptionBilling = periodicTask('subscription billing', BILLING_SWEEP_MS, async (context) =>
+  billDue(context, clock.now(), context.config.testMode ? await advancedClocks(context.db) : []),
+);

@@ -3,7 +3,7 @@ import { sql, type Updateable } from 'kysely';
 import type { Tables } from '../../db/schema/index.js';
 import type { SubscriptionRow } from '../../db/schema/commerce.js';
 import { isVisibleRecord, type CustomerSubject, type MerchantSubject } from '../../kit/auth.js';
-import type { Queryable, Transaction } from '../../kit/db.js';
+import type { Queryable, Transaction, Writer } from '../../kit/db.js';
 import { paginate, type PageRequest } from '../../kit/pagination.js';
 import type { SortCriterion } from '../../kit/sorting.js';
 import { productOrOrganizationMatches } from '../product/repository.js';
@@ -37,18 +37,51 @@ export function lock(trx: Transaction, id: string): Promise<SubscriptionRow | un
   return trx.selectFrom('subscriptions').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
-/** Subscriptions still active past their `ends_at`, locked (others sweeping skip them). */
-export function lockDueToEnd(trx: Transaction, now: Date, limit: number): Promise<SubscriptionRow[]> {
-  return trx
-    .selectFrom('subscriptions')
-    .selectAll()
-    .where('status', 'in', ACTIVE_STATUSES)
-    .where('ends_at', '<=', now)
-    .orderBy('ends_at')
-    .limit(limit)
-    .forUpdate()
-    .skipLocked()
-    .execute();
+/**
+ * Subscriptions whose billing work fell due by `until` (of one organization, when given), earliest
+ * first, locked: other workers skip them and take the next ones (`waitForLock`: waits instead).
+ */
+export function lockDue(trx: Transaction, scope: { organizationId?: string; subscriptionId?: string; until: Date; limit: number; waitForLock?: boolean }): Promise<SubscriptionRow[]> {
+  let query = trx.selectFrom('subscriptions').selectAll().where('due_at', '<=', scope.until);
+  if (scope.organizationId) query = query.where('organization_id', '=', scope.organizationId);
+  if (scope.subscriptionId) query = query.where('id', '=', scope.subscriptionId);
+  query = query.orderBy('due_at').orderBy('id').limit(scope.limit).forUpdate();
+  return (scope.waitForLock ? query : query.skipLocked()).execute();
+}
+
+/** The earliest billing work of the organization due by `until`, if any. */
+export async function earliestDue(db: Queryable, organizationId: string, until: Date): Promise<Date | undefined> {
+  const row = await db.selectFrom('subscriptions').select('due_at').where('organization_id', '=', organizationId).where('due_at', '<=', until).orderBy('due_at').limit(1).executeTakeFirst();
+  return row?.due_at ?? undefined;
+}
+
+/** The columns billing changes. */
+export type BillingChange = Pick<
+  SubscriptionRow,
+  'id' | 'status' | 'current_period_start' | 'current_period_end' | 'due_at' | 'payment_attempts' | 'proration_amount' | 'canceled_at' | 'ended_at' | 'modified_at'
+>;
+
+/** One statement writing the billing changes of many subscriptions (the last of a batch's transaction). */
+export function writeBillingChanges(writer: Writer, changes: BillingChange[]) {
+  return writer
+    .updateTable('subscriptions')
+    .from(
+      sql<BillingChange>`jsonb_to_recordset(${JSON.stringify(changes)}::jsonb)`.as(
+        sql`change(id uuid, status text, current_period_start timestamptz, current_period_end timestamptz, due_at timestamptz, payment_attempts integer, proration_amount integer, canceled_at timestamptz, ended_at timestamptz, modified_at timestamptz)`,
+      ),
+    )
+    .set({
+      status: sql`change.status`,
+      current_period_start: sql`change.current_period_start`,
+      current_period_end: sql`change.current_period_end`,
+      due_at: sql`change.due_at`,
+      payment_attempts: sql`change.payment_attempts`,
+      proration_amount: sql`change.proration_amount`,
+      canceled_at: sql`change.canceled_at`,
+      ended_at: sql`change.ended_at`,
+      modified_at: sql`change.modified_at`,
+    })
+    .whereRef('subscriptions.id', '=', sql.ref('change.id'));
 }
 
 export interface SubscriptionFilters {

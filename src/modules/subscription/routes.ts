@@ -9,7 +9,8 @@ import * as service from './service.js';
 
 const tags = ['subscriptions'];
 
-export function subscriptionRoutes(app: App, { db, config }: Context): void {
+export function subscriptionRoutes(app: App, context: Context): void {
+  const { db, config } = context;
   app.get('/v1/subscriptions/', {
     schema: { tags, summary: 'List Subscriptions', operationId: 'subscriptions:list', querystring: SubscriptionListQuery, response: { 200: ListResourceSubscription } },
     config: { auth: { subjects: MERCHANT, scopes: readScopes('subscriptions') } },
@@ -29,7 +30,7 @@ export function subscriptionRoutes(app: App, { db, config }: Context): void {
     schema: { tags, summary: 'Update Subscription', operationId: 'subscriptions:update', params: IdParams, body: SubscriptionUpdate, response: { 200: Subscription } },
     config: { auth: { subjects: MERCHANT, scopes: writeScopes('subscriptions') } },
     handler: async (request) =>
-      presentSubscription(config, await transaction(db, (trx) => service.updateSubscription(trx, config, merchantOf(request), request.params.id, request.body))),
+      presentSubscription(config, await transaction(db, (trx) => service.updateSubscription(trx, context, merchantOf(request), request.params.id, request.body))),
   });
 
   app.delete('/v1/subscriptions/:id', {

@@ -7,19 +7,23 @@
 import type { Config } from '../../config.js';
 import type { SubscriptionRow } from '../../db/schema/commerce.js';
 import type { CustomerSubject, MerchantSubject } from '../../kit/auth.js';
-import { clock } from '../../kit/clock.js';
+import { organizationNow } from '../../kit/clock.js';
 import type { Queryable, Transaction } from '../../kit/db.js';
 import { BadRequest, NotPermitted, ResourceNotFound, ResourceUnavailable, ValidationError } from '../../kit/errors.js';
-import { recordEvents } from '../../kit/events.js';
+import { recordEvents, type EventData } from '../../kit/events.js';
 import { enqueueJob } from '../../kit/jobs.js';
 import type { Context } from '../../kit/context.js';
 import { transaction } from '../../kit/db.js';
 import { GRANT_JOBS } from '../benefit/grants.js';
 import { toPage } from '../../kit/pagination.js';
 import { parseSorting } from '../../kit/sorting.js';
-import { findCustomer } from '../customer/service.js';
+import { findCustomer, savePaymentMethod } from '../customer/service.js';
 import { findDiscount } from '../discount/service.js';
 import { findPrice, findProduct } from '../product/service.js';
+import type { PaymentProcessor } from '../../payments/processor.js';
+import { getOrganizationById } from '../organization/service.js';
+import { billDueSubscriptions, changePlan } from './billing.js';
+import { sendCancellation } from './emails.js';
 import { presentSubscription, type LoadedSubscription } from './presenter.js';
 import * as repository from './repository.js';
 import { ACTIVE_STATUSES } from './repository.js';
@@ -98,70 +102,64 @@ async function lockVisible(trx: Transaction, subject: MerchantSubject | Customer
   return locked;
 }
 
-async function announce(trx: Transaction, config: Config, before: SubscriptionRow, after: SubscriptionRow): Promise<void> {
-  // Rendered once, and only if an event is kept.
+/**
+ * Records what changed, as Polar's events for it (`options.before`, such as a renewal's order, go
+ * first), and has the benefits follow: revoked when the subscription leaves the active statuses,
+ * granted again when it returns, moved when its product changes.
+ */
+export async function announce(
+  trx: Transaction,
+  config: Config,
+  before: SubscriptionRow,
+  after: SubscriptionRow,
+  options: { at?: Date; before?: { type: string; data: EventData }[]; load?: () => Promise<LoadedSubscription> } = {},
+): Promise<void> {
+  // Rendered once, and only if an event is kept (`load`: from what the caller has read already).
   let presented: Promise<unknown> | undefined;
-  const data = () => (presented ??= loadSubscription(trx, after).then((loaded) => presentSubscription(config, loaded)));
+  const load = options.load ?? (() => loadSubscription(trx, after));
+  const data = () => (presented ??= load().then((loaded) => presentSubscription(config, loaded)));
   const types = ['subscription.updated'];
-  if (after.canceled_at && after.ends_at && before.ends_at?.getTime() !== after.ends_at.getTime()) types.push('subscription.canceled');
-  if (before.ends_at && !after.ends_at) types.push('subscription.uncanceled');
   const wasActive = (ACTIVE_STATUSES as readonly string[]).includes(before.status);
   const isActive = (ACTIVE_STATUSES as readonly string[]).includes(after.status);
+  if (after.canceled_at && after.ends_at && before.ends_at?.getTime() !== after.ends_at.getTime()) types.push('subscription.canceled');
+  // Ended from past due (the retries ran out): canceled now, and revoked as it ends.
+  else if (!wasActive && before.status !== 'canceled' && after.status === 'canceled') types.push('subscription.canceled', 'subscription.revoked');
+  if (before.ends_at && !after.ends_at && !after.ended_at) types.push('subscription.uncanceled');
+  if (!wasActive && isActive) types.push('subscription.active');
   if (wasActive && !isActive) types.push('subscription.revoked');
-  await recordEvents(trx, after.organization_id, types.map((type) => ({ type, data })));
-  // Benefits follow the subscription: revoked when it ends, moved when its product changes.
+  await recordEvents(trx, after.organization_id, [...(options.before ?? []), ...types.map((type) => ({ type, data }))], { at: options.at });
   if (wasActive !== isActive || before.product_id !== after.product_id) await enqueueJob(trx, GRANT_JOBS.forSubscription, { subscriptionId: after.id });
 }
 
-/**
- * Ends the subscriptions canceled at period end whose period is over (a periodic sweep): status
- * `canceled`, their events, and their benefits revoked.
- */
-export async function endDueSubscriptions(context: Context): Promise<number> {
-  return transaction(context.db, async (trx) => {
-    const due = await repository.lockDueToEnd(trx, clock.now(), 200);
-    for (const subscription of due) {
-      const ended = await repository.update(trx, subscription.id, { status: 'canceled', ended_at: subscription.ends_at, modified_at: clock.now() });
-      await announce(trx, context.config, subscription, ended);
-    }
-    return due.length;
-  });
-}
-
-async function changePrice(trx: Transaction, subscription: SubscriptionRow, priceId: string): Promise<SubscriptionRow> {
+async function changePrice(trx: Transaction, processor: PaymentProcessor, subscription: SubscriptionRow, priceId: string, now: Date) {
   if (subscription.ended_at || subscription.cancel_at_period_end || subscription.ends_at) throw new NotPermitted(ALREADY_CANCELED, 'AlreadyCanceledSubscription');
   const price = await findPrice(trx, priceId);
   const loc = ['body', 'product_price_id'];
   if (!price || price.organization_id !== subscription.organization_id) throw new ValidationError(loc, price ? 'Price does not belong to the same organization of the current subscription.' : 'Price does not exist.', priceId);
   if (price.is_archived) throw new ValidationError(loc, 'Price is archived.', priceId);
-  if (price.type !== 'recurring' || !price.recurring_interval) throw new ValidationError(loc, 'Price is not recurring.', priceId);
+  const interval = price.recurring_interval;
+  if (price.type !== 'recurring' || !interval) throw new ValidationError(loc, 'Price is not recurring.', priceId);
   if (price.amount_type === 'custom') throw new ValidationError(loc, 'Pay what you want price are not supported for subscriptions.', priceId);
   const product = await findProduct(trx, price.product_id);
   if (!product || product.is_archived) throw new ValidationError(loc, 'Product is archived.', priceId);
-  return repository.update(trx, subscription.id, {
-    product_id: product.id,
-    price_id: price.id,
-    amount: price.amount_type === 'fixed' ? price.price_amount : null,
-    currency: price.amount_type === 'fixed' ? price.price_currency : null,
-    recurring_interval: price.recurring_interval,
-    modified_at: clock.now(),
-  });
+  const { values, events } = await changePlan(trx, processor, subscription, { ...price, recurring_interval: interval }, now);
+  return { updated: await repository.update(trx, subscription.id, values), events };
 }
 
-async function cancel(trx: Transaction, subscription: SubscriptionRow, immediately: boolean, reason: string | null | undefined, comment: string | null | undefined): Promise<SubscriptionRow> {
+async function cancel(trx: Transaction, subscription: SubscriptionRow, immediately: boolean, reason: string | null | undefined, comment: string | null | undefined, now: Date): Promise<SubscriptionRow> {
   const active = (ACTIVE_STATUSES as readonly string[]).includes(subscription.status) && !subscription.ended_at;
   if (!active || (!immediately && (subscription.cancel_at_period_end || subscription.ends_at))) throw new NotPermitted(ALREADY_CANCELED, 'AlreadyCanceledSubscription');
-  const now = clock.now();
   const feedback = { canceled_at: now, customer_cancellation_reason: reason ?? null, customer_cancellation_comment: comment ?? null, modified_at: now };
-  if (immediately) return repository.update(trx, subscription.id, { ...feedback, status: 'canceled', ended_at: now, ends_at: now });
+  if (immediately) return repository.update(trx, subscription.id, { ...feedback, status: 'canceled', ended_at: now, ends_at: now, due_at: null });
+  // Its period's end (already its due work) ends it instead of renewing it.
   return repository.update(trx, subscription.id, { ...feedback, cancel_at_period_end: true, ends_at: subscription.current_period_end });
 }
 
-async function uncancel(trx: Transaction, subscription: SubscriptionRow): Promise<SubscriptionRow> {
+async function uncancel(trx: Transaction, subscription: SubscriptionRow, now: Date): Promise<SubscriptionRow> {
   if (subscription.ended_at) throw new ResourceUnavailable('This subscription has already ended.');
   const active = (ACTIVE_STATUSES as readonly string[]).includes(subscription.status);
   if (!active || !(subscription.cancel_at_period_end || subscription.ends_at)) throw new BadRequest('This subscription is not canceled.');
-  return repository.update(trx, subscription.id, { cancel_at_period_end: false, canceled_at: null, ends_at: null, customer_cancellation_reason: null, customer_cancellation_comment: null, modified_at: clock.now() });
+  return repository.update(trx, subscription.id, { cancel_at_period_end: false, canceled_at: null, ends_at: null, customer_cancellation_reason: null, customer_cancellation_comment: null, due_at: subscription.current_period_end, modified_at: now });
 }
 
 export interface CustomerSubscriptionQuery {
@@ -174,28 +172,66 @@ export interface CustomerSubscriptionQuery {
   limit: number;
 }
 
-export async function updateSubscription(trx: Transaction, config: Config, subject: MerchantSubject | CustomerSubject, id: string, input: SubscriptionUpdate): Promise<LoadedSubscription> {
+export async function updateSubscription(trx: Transaction, context: Context, subject: MerchantSubject | CustomerSubject, id: string, input: SubscriptionUpdate): Promise<LoadedSubscription> {
   const subscription = await lockVisible(trx, subject, id);
+  // The organization's time: with its test clock ahead, a cancellation or proration counts from it.
+  const now = await organizationNow(trx, subscription.organization_id);
   let updated: SubscriptionRow;
+  let before: { type: string; data: EventData }[] = [];
   if ('product_price_id' in input) {
-    updated = await changePrice(trx, subscription, input.product_price_id);
+    ({ updated, events: before } = await changePrice(trx, context.payments, subscription, input.product_price_id, now));
   } else {
     const atPeriodEnd = input.cancel_at_period_end;
     if (input.revoke && atPeriodEnd !== undefined && atPeriodEnd !== null) {
       throw new ValidationError(['body', 'revoke'], 'Use either `revoke` for immediate cancellation and revokation or `cancel_at_period_end`.', true);
     }
-    if (input.revoke) updated = await cancel(trx, subscription, true, input.customer_cancellation_reason, input.customer_cancellation_comment);
-    else if (atPeriodEnd === true) updated = await cancel(trx, subscription, false, input.customer_cancellation_reason, input.customer_cancellation_comment);
-    else if (atPeriodEnd === false) updated = await uncancel(trx, subscription);
+    if (input.revoke) updated = await cancel(trx, subscription, true, input.customer_cancellation_reason, input.customer_cancellation_comment, now);
+    else if (atPeriodEnd === true) updated = await cancel(trx, subscription, false, input.customer_cancellation_reason, input.customer_cancellation_comment, now);
+    else if (atPeriodEnd === false) updated = await uncancel(trx, subscription, now);
     else return loadSubscription(trx, subscription);
   }
-  await announce(trx, config, subscription, updated);
-  return loadSubscription(trx, updated);
+  await announce(trx, context.config, subscription, updated, { at: now, before });
+  const loaded = await loadSubscription(trx, updated);
+  if (updated.cancel_at_period_end && !subscription.cancel_at_period_end && updated.ends_at) {
+    const organization = await getOrganizationById(trx, updated.organization_id);
+    await sendCancellation(trx, context.config, { organization, customer: loaded.customer, productName: loaded.product.name }, updated.ends_at, now);
+  }
+  return loaded;
 }
 
 export async function revokeSubscription(trx: Transaction, config: Config, subject: MerchantSubject, id: string): Promise<LoadedSubscription> {
   const subscription = await lockVisible(trx, subject, id);
-  const updated = await cancel(trx, subscription, true, null, null);
-  await announce(trx, config, subscription, updated);
+  const now = await organizationNow(trx, subscription.organization_id);
+  const updated = await cancel(trx, subscription, true, null, null, now);
+  await announce(trx, config, subscription, updated, { at: now });
   return loadSubscription(trx, updated);
+}
+
+/** When the organization's first subscription billing work falls due, if by `until` (a test clock's advance). */
+export function earliestBillingDue(db: Queryable, organizationId: string, until: Date): Promise<Date | undefined> {
+  return repository.earliestDue(db, organizationId, until);
+}
+
+/**
+ * Replaces the card a subscription is charged on (the customer portal, with a test card's token as
+ * the checkout page makes one). A past-due subscription is retried at once with the new card: it
+ * is active again, with its period's order, if the card pays.
+ */
+export async function replacePaymentMethod(context: Context, subject: CustomerSubject, id: string, confirmationTokenId: string): Promise<LoadedSubscription> {
+  const { organizationId, retryNow } = await transaction(context.db, async (trx) => {
+    const subscription = await lockVisible(trx, subject, id);
+    if (subscription.ended_at || !subscription.due_at) throw new ResourceUnavailable('This subscription has already ended.');
+    const customer = await findCustomer(trx, subscription.customer_id);
+    if (!customer) throw new ResourceNotFound();
+    const saved = await context.payments.savePaymentMethod({ confirmationTokenId, customerEmail: customer.email });
+    if (!saved.ok) throw new BadRequest(saved.message, 'PaymentError');
+    const paymentMethodId = await savePaymentMethod(trx, customer, saved.paymentMethod);
+    const now = await organizationNow(trx, subscription.organization_id);
+    const retryNow = subscription.status === 'past_due';
+    await repository.update(trx, subscription.id, { payment_method_id: paymentMethodId, modified_at: now, ...(retryNow ? { due_at: now } : {}) });
+    return { organizationId: subscription.organization_id, retryNow };
+  });
+  // Waits for the subscription if a worker holds it (SKIP LOCKED would pass it by): its lock, then the retry.
+  if (retryNow) await billDueSubscriptions(context, { organizationId, subscriptionId: id, until: await organizationNow(context.db, organizationId), waitForLock: true });
+  return getSubscription(context.db, subject, id);
 }

@@ -47,7 +47,7 @@ async function dispatchEvents(db: Database): Promise<number> {
     const fannedOut = (
       await sql<{ id: string; endpoint_id: string | null; format: WebhookFormat | null; payload: { type: string; data: unknown } | null; organization_name: string | null }>`
         WITH claimed AS (
-          SELECT id FROM events WHERE dispatched_at IS NULL ORDER BY created_at LIMIT ${DISPATCH_BATCH} FOR UPDATE SKIP LOCKED
+          SELECT id FROM events WHERE dispatched_at IS NULL ORDER BY created_at, sequence LIMIT ${DISPATCH_BATCH} FOR UPDATE SKIP LOCKED
         ), marked AS (
           UPDATE events e SET dispatched_at = ${now} FROM claimed WHERE e.id = claimed.id
           RETURNING e.id, e.organization_id, e.type, e.payload

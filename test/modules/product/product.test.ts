@@ -22,6 +22,10 @@ function oneTime(sdk: Polar, organizationId: string, name = 'E-book', amount = 1
   return sdk.products.create({ name, organizationId, prices: [{ type: 'one_time', amountType: 'fixed', priceAmount: amount, priceCurrency: 'usd' }], metadata });
 }
 
+function recurringPrice(interval: 'month' | 'year') {
+  return { type: 'recurring' as const, amountType: 'fixed' as const, priceAmount: interval === 'month' ? 1000 : 10000, recurringInterval: interval };
+}
+
 /** A benefit row, inserted directly: the benefit module is tested on its own. */
 async function insertBenefit(organizationId: string, selectable = true): Promise<string> {
   const id = newId();
@@ -76,6 +80,33 @@ describe('products', () => {
     assert.deepEqual(plan.prices.map((price) => ('recurringInterval' in price ? price.recurringInterval : null)).sort(), ['month', 'year']);
     const freePlan = await sdk.products.create({ name: 'Free plan', organizationId, prices: [{ type: 'recurring', amountType: 'free', recurringInterval: 'month' }] });
     assert.equal(freePlan.isRecurring, true);
+  });
+
+  test('prices come back in the order they were given, on create, get, list and update', async () => {
+    const { sdk, organizationId } = await floe.createMerchant();
+    const intervalsOf = (product: { prices: object[] }) => product.prices.map((price) => ('recurringInterval' in price ? price.recurringInterval : null));
+    // Prices given in one request share their creation time; a tie broken at random would pass
+    // about once in 2^10 here.
+    const orders = Array.from({ length: 10 }, (_, index) => (index % 2 === 0 ? ['month', 'year'] : ['year', 'month']) as ('month' | 'year')[]);
+    const created = [];
+    for (const [index, order] of orders.entries()) {
+      const product = await sdk.products.create({ name: `Ordered ${index}`, organizationId, prices: order.map(recurringPrice) });
+      assert.deepEqual(intervalsOf(product), order);
+      assert.deepEqual(intervalsOf(await sdk.products.get({ id: product.id })), order);
+      created.push(product);
+    }
+    const listed = new Map((await collect(await sdk.products.list({ organizationId, limit: 100 }))).map((product) => [product.id, product]));
+    created.forEach((product, index) => assert.deepEqual(intervalsOf(listed.get(product.id) ?? { prices: [] }), orders[index]));
+
+    // New prices of an update follow the request, after the kept ones (which keep their place).
+    for (const [index, order] of orders.entries()) {
+      const product = await sdk.products.create({ name: `Replaced ${index}`, organizationId, prices: [recurringPrice('month')] });
+      const replaced = await sdk.products.update({ id: product.id, productUpdate: { prices: order.map(recurringPrice) } });
+      assert.deepEqual(intervalsOf(replaced), order);
+      const kept = await sdk.products.update({ id: product.id, productUpdate: { prices: [recurringPrice(order[1]!), { id: replaced.prices[0]!.id }] } });
+      assert.equal(kept.prices[0]?.id, replaced.prices[0]?.id);
+      assert.deepEqual(intervalsOf(kept), order);
+    }
   });
 
   test('invalid prices and names are 422 with a location', async () => {
