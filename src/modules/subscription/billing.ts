@@ -129,10 +129,10 @@ function end(batch: Batch, subscription: SubscriptionRow, endedAt: Date): Promis
   return change(batch, subscription, { status: 'canceled', ended_at: endedAt, due_at: null }, endedAt);
 }
 
+/** What a period's amount is computed from. */
 interface Catalog {
   price: ProductPriceRow;
   discount: LoadedDiscount | undefined;
-  productName: string;
 }
 
 async function catalogOf(batch: Batch, subscription: SubscriptionRow): Promise<Catalog & { product: LoadedProduct }> {
@@ -143,7 +143,7 @@ async function catalogOf(batch: Batch, subscription: SubscriptionRow): Promise<C
     subscription.discount_id ? batch.read(`discount:${subscription.discount_id}`, () => findDiscount(trx, subscription.discount_id ?? '')) : Promise.resolve(undefined),
   ]);
   if (!price || !product) throw new Error(`subscription ${subscription.id} lost its price or product`);
-  return { price, discount, product, productName: product.name };
+  return { price, discount, product };
 }
 
 /** Whether the subscription's discount still applies to the period starting then. */
@@ -162,11 +162,11 @@ export function amountDue(subscription: SubscriptionRow, catalog: Catalog, perio
   return { amount: Math.max(0, total), discountId: discount?.id ?? null, creditLeft: Math.min(0, total) };
 }
 
-async function emailSubject(batch: Batch, subscription: SubscriptionRow, catalog: Catalog): Promise<EmailSubject> {
+async function emailSubject(batch: Batch, subscription: SubscriptionRow, catalog: { product: LoadedProduct }): Promise<EmailSubject> {
   const organization = await batch.read(`organization:${subscription.organization_id}`, () => getOrganizationById(batch.trx, subscription.organization_id));
   const customer = batch.customers.get(subscription.customer_id);
   if (!customer) throw new Error(`subscription ${subscription.id} lost its customer`);
-  return { organization, customer, productName: catalog.productName };
+  return { organization, customer, productName: catalog.product.name };
 }
 
 type Payment = { paid: true; amount: number; discountId: string | null; creditLeft: number } | { paid: false; amount: number };
@@ -288,18 +288,17 @@ async function retry(batch: Batch, subscription: SubscriptionRow, at: Date): Pro
   await sendPaymentFailed(batch.trx, config, to, payment.amount, subscription.currency ?? 'usd', retryAt, at);
 }
 
+/** Batch after batch until one comes back short: all that is due (and not held by another worker) is done. */
+export async function billAllDue(context: Context, scope: BillingScope): Promise<number> {
+  let total = 0;
+  for (let taken = BILLING_BATCH; taken === BILLING_BATCH; total += taken) taken = await billDueSubscriptions(context, { ...scope, limit: BILLING_BATCH });
+  return total;
+}
+
 /** The periodic sweep: everything due by the real time, and by each test clock that is ahead of it. */
 export async function billDue(context: Context, until: Date, clocks: { organization_id: string; offset_ms: number }[]): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const taken = await billDueSubscriptions(context, { until });
-    total += taken;
-    if (taken < BILLING_BATCH) break;
-  }
-  for (const { organization_id: organizationId, offset_ms: offset } of clocks) {
-    const organizationUntil = new Date(until.getTime() + offset);
-    for (let taken = -1; taken !== 0; total += taken) taken = await billDueSubscriptions(context, { organizationId, until: organizationUntil });
-  }
+  let total = await billAllDue(context, { until });
+  for (const { organization_id: organizationId, offset_ms: offset } of clocks) total += await billAllDue(context, { organizationId, until: new Date(until.getTime() + offset) });
   return total;
 }
 
@@ -330,13 +329,12 @@ export async function changePlan(trx: Transaction, processor: PaymentProcessor, 
   if (!startsNewPeriod) return { values: { ...values, proration_amount: subscription.proration_amount + Math.round(newAmount * unused) - credit }, events: [] };
 
   const moved: SubscriptionRow = { ...subscription, ...values, proration_amount: subscription.proration_amount - credit };
-  const [product, discount, customers, methods] = await Promise.all([
-    findProduct(trx, price.product_id),
+  const [discount, customers, methods] = await Promise.all([
     subscription.discount_id ? findDiscount(trx, subscription.discount_id) : Promise.resolve(undefined),
     findCustomers(trx, [subscription.customer_id]),
     findPaymentMethods(trx, subscription.payment_method_id ? [subscription.payment_method_id] : []),
   ]);
-  const due = amountDue(moved, { price, discount, productName: product?.name ?? '' }, now);
+  const due = amountDue(moved, { price, discount }, now);
   const method = subscription.payment_method_id ? methods.get(subscription.payment_method_id) : undefined;
   const customer = customers.get(subscription.customer_id);
   if (due.amount > 0 && !method) throw new BadRequest(`Tried to upgrade subscription ${subscription.id} but the customer has no attached payment method.`, 'MissingPaymentMethod');

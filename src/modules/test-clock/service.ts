@@ -13,7 +13,7 @@ import { transaction, type Queryable } from '../../kit/db.js';
 import { ResourceNotFound, ValidationError } from '../../kit/errors.js';
 import { expireCheckouts } from '../checkout/confirm.js';
 import { earliestCheckoutExpiry } from '../checkout/service.js';
-import { billDueSubscriptions } from '../subscription/billing.js';
+import { billAllDue } from '../subscription/billing.js';
 import { earliestBillingDue } from '../subscription/service.js';
 import type { TestClockAdvance } from './schemas.js';
 
@@ -84,6 +84,6 @@ async function carryOutDueWork(context: Context, organizationId: string, target:
     if (!next) return;
     const until = new Date(Math.min(target.getTime(), next.getTime() + WINDOW_MS));
     if (expiry && expiry <= until) while ((await expireCheckouts(context, { organizationId, until })) > 0);
-    if (billing && billing <= until) while ((await billDueSubscriptions(context, { organizationId, until })) > 0);
+    if (billing && billing <= until) await billAllDue(context, { organizationId, until });
   }
 }
