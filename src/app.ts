@@ -27,7 +27,11 @@ import { discountRoutes } from './modules/discount/routes.js';
 import { customerLicenseKeyRoutes, licenseKeyRoutes } from './modules/license-key/routes.js';
 import { downloadableRoutes } from './modules/downloadable/routes.js';
 import { customerPortalRoutes } from './modules/customer-portal/routes.js';
+import { advertisementRoutes } from './modules/advertisement/routes.js';
+import { metricsRoutes } from './modules/metrics/routes.js';
 import { testClockRoutes } from './modules/test-clock/routes.js';
+import { externalOrganizationRoutes } from './modules/external-organization/routes.js';
+import { repositoryRoutes } from './modules/repository/routes.js';
 import { createStorage } from './storage/index.js';
 import { TestPaymentProcessor } from './payments/test-processor.js';
 
@@ -50,7 +54,11 @@ const MODULE_ROUTES: ((app: App, context: Context) => void)[] = [
   customerLicenseKeyRoutes,
   downloadableRoutes,
   customerPortalRoutes,
+  advertisementRoutes,
   webhookRoutes,
+  metricsRoutes,
+  externalOrganizationRoutes,
+  repositoryRoutes,
   testClockRoutes,
   checkoutPages,
   portalPages,

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `floe` command: serve, worker, migrate, bootstrap, token.
+// The `floe` command: serve, worker, migrate, bootstrap, token, clock, github.
 import { parseArgs } from 'node:util';
 import { buildApp } from './app.js';
 import { ConfigError, readConfig, type Config } from './config.js';
@@ -9,6 +9,10 @@ import { Authenticator, SCOPES } from './kit/auth.js';
 import { transaction } from './kit/db.js';
 import { PolarError } from './kit/errors.js';
 import { createAccessToken, revokeAccessToken } from './modules/access-token/service.js';
+import { IntegrationError } from './modules/benefit/integrations.js';
+import { linkGitHubAccount } from './modules/external-organization/service.js';
+import { progressDisplay } from './modules/demo/progress.js';
+import { fillDemo } from './modules/demo/service.js';
 import { advanceTestClock, getTestClock } from './modules/test-clock/service.js';
 import { findOrCreateOrganization } from './modules/organization/service.js';
 import { findOrCreateUser } from './modules/user/service.js';
@@ -31,6 +35,13 @@ Commands:
   clock advance DURATION
                         Move an organization's test clock forward (1M, 7D, P1Y, PT12H…) and carry
       --org-slug S [--json]   out what falls due: renewals, retries, period ends, expiries
+  demo                  Fill an organization with a store's history on its test clock (test mode):
+      --org-slug S [--orders N] [--months M] [--subscriptions K] [--seed X] [--json]
+                        products, customers, one-time orders, subscriptions that renew, churn and
+                        upgrade (N orders in all, default 1000; M months, default 12; K = N/10)
+  github link           Link a GitHub user or organization and its repositories to an organization
+      --org-slug S --github-org NAME [--json]   (read with FLOE_GITHUB_TOKEN from FLOE_GITHUB_API_URL;
+                        the worker refreshes linked accounts every 6 hours)
 
 Settings come from the environment: PORT, HOST, DATABASE_URL, FLOE_DATA_DIR, FLOE_BASE_URL,
 FLOE_SECRET, FLOE_LOG_LEVEL, FLOE_DATABASE_POOL_SIZE, FLOE_TEST_MODE, FLOE_DUNNING_RETRY_DAYS (see
@@ -195,6 +206,75 @@ async function clockCommand(config: Config, args: string[]): Promise<void> {
   }
 }
 
+/** `floe github link`: reads a GitHub account and its repositories and links them to an organization. */
+async function githubCommand(config: Config, args: string[]): Promise<void> {
+  const [action, ...rest] = args;
+  const { values } = parseArgs({ args: rest, options: { 'org-slug': { type: 'string' }, 'github-org': { type: 'string' }, json: { type: 'boolean' } } });
+  if (action !== 'link') throw new ConfigError(`unknown github action "${action ?? ''}" (link)`);
+  const slug = required(values, 'org-slug');
+  const name = required(values, 'github-org');
+  if (!config.integrations.github) throw new ConfigError('GitHub is not configured: set FLOE_GITHUB_TOKEN (and FLOE_GITHUB_API_URL for GitHub Enterprise)');
+  const runtime = await startRuntime(config, stderr, { poolSize: 2 });
+  try {
+    const db = runtime.database.db;
+    const organization = await db.selectFrom('organizations').select('id').where('slug', '=', slug).where('deleted_at', 'is', null).executeTakeFirst();
+    if (!organization) throw new ConfigError(`no organization with slug "${slug}"`);
+    const { externalOrganization, repositories } = await linkGitHubAccount(db, config, organization.id, name);
+    const result = { external_organization_id: externalOrganization.id, name: externalOrganization.name, organization_id: organization.id, repositories: repositories.stored, removed: repositories.removed };
+    if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else process.stdout.write(`linked GitHub ${externalOrganization.is_personal ? 'user' : 'organization'} ${externalOrganization.name} to ${slug}: ${repositories.stored} repositories stored, ${repositories.removed} removed\n`);
+  } catch (error) {
+    // GitHub's refusals (a missing account, an error, the rate limit) said plainly; nothing was stored.
+    if (error instanceof IntegrationError || error instanceof PolarError) throw new ConfigError(`github link failed, nothing was changed: ${error.message}`);
+    throw error;
+  } finally {
+    await runtime.close();
+  }
+}
+
+function wholeNumber(values: Record<string, unknown>, name: string, fallback: number | undefined, minimum: number): number | undefined {
+  const value = values[name];
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!(Number.isInteger(parsed) && parsed >= minimum)) throw new ConfigError(`--${name} must be a whole number of at least ${minimum}`);
+  return parsed;
+}
+
+/** `floe demo`: a store's history for an organization, with its progress on stderr and what it made on stdout. */
+async function demoCommand(config: Config, args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { 'org-slug': { type: 'string' }, orders: { type: 'string' }, months: { type: 'string' }, subscriptions: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  if (!config.testMode) throw new ConfigError('demo data moves the test clock: it needs test mode (FLOE_TEST_MODE=true, with a local FLOE_BASE_URL)');
+  const slug = required(values, 'org-slug');
+  const orders = wholeNumber(values, 'orders', 1000, 0) ?? 1000;
+  const months = wholeNumber(values, 'months', 12, 1) ?? 12;
+  const subscriptions = wholeNumber(values, 'subscriptions', undefined, 0);
+  const seed = wholeNumber(values, 'seed', undefined, 0);
+  const runtime = await startRuntime(config, stderr, { poolSize: 10 });
+  try {
+    const { context } = await buildApp(config, runtime.database);
+    const organization = await runtime.database.db.selectFrom('organizations').select('id').where('slug', '=', slug).executeTakeFirst();
+    if (!organization) throw new ConfigError(`no organization with slug "${slug}"`);
+    const display = progressDisplay(process.stderr);
+    const started = Date.now();
+    const report = await fillDemo(context, { organizationId: organization.id, orders, months, subscriptions, seed, onProgress: (progress) => display.update(progress) });
+    display.done();
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    if (values.json) process.stdout.write(`${JSON.stringify({ ...report, seconds: Number(seconds) })}\n`);
+    else {
+      const list = (counts: Record<string, number>) => Object.entries(counts).filter(([key]) => key !== 'total').map(([key, value]) => `${key} ${value}`).join(', ');
+      process.stdout.write(
+        `${slug}: ${report.products} products, ${report.customers} customers, ${report.orders.total} orders (${list(report.orders)}), ` +
+          `${report.subscriptions.total} subscriptions (${list(report.subscriptions)}) from ${report.started_at.toISOString()} to ${report.ended_at.toISOString()} in ${seconds}s\n`,
+      );
+    }
+  } finally {
+    await runtime.close();
+  }
+}
+
 function formatOffset(seconds: number): string {
   const days = Math.floor(seconds / 86_400);
   const hours = Math.floor((seconds % 86_400) / 3600);
@@ -221,6 +301,10 @@ async function main(argv: string[]): Promise<void> {
       return token(config, args);
     case 'clock':
       return clockCommand(config, args);
+    case 'demo':
+      return demoCommand(config, args);
+    case 'github':
+      return githubCommand(config, args);
     default:
       throw new ConfigError(`unknown command "${command}"\n\n${USAGE}`);
   }

@@ -6,6 +6,8 @@ import { jobRunner } from './kit/jobs.js';
 import './kit/mail.js';
 import './modules/benefit/jobs.js';
 import { checkoutExpiry } from './modules/checkout/jobs.js';
+import { metricsCompaction } from './modules/metrics/jobs.js';
+import { githubRefresh } from './modules/external-organization/jobs.js';
 import { subscriptionBilling } from './modules/subscription/jobs.js';
 import { webhookDelivery } from './modules/webhook/delivery.js';
 
@@ -20,7 +22,7 @@ export interface BackgroundTask {
 }
 
 /** Every background task Floe runs; modules add theirs here. */
-const TASKS: BackgroundTask[] = [jobRunner, webhookDelivery, checkoutExpiry, subscriptionBilling];
+const TASKS: BackgroundTask[] = [jobRunner, webhookDelivery, checkoutExpiry, subscriptionBilling, githubRefresh, metricsCompaction];
 
 export function startWorker(context: Context): RunningWorker {
   const running = TASKS.map((task) => task.start(context));

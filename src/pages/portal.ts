@@ -2,19 +2,25 @@
 // customer signs in with a customer session link (the token in the URL becomes an HttpOnly
 // cookie) or with a code sent by e-mail, then sees its orders (invoices), subscriptions (cancel,
 // resume, change plan, replace the card: a past-due one is charged again at once), benefits with
-// their license keys (copy; activations, which it may deactivate when the benefit allows) and
-// downloads. Server-rendered forms calling the same services as the API; the cookie is
-// SameSite=Lax, so no other site can post them.
+// their license keys (copy; activations, which it may deactivate when the benefit allows), the ad
+// of an `ads` benefit (images uploaded through the files flow, text, link) and downloads.
+// Server-rendered forms calling the same services as the API; the cookie is SameSite=Lax, so no
+// other site can post them.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import type { CustomerSubject } from '../kit/auth.js';
 import { isLocalUrl } from '../config.js';
 import type { Context } from '../kit/context.js';
 import { transaction } from '../kit/db.js';
-import { PolarError, ResourceNotFound, ValidationError } from '../kit/errors.js';
+import { PolarError, RequestValidationError, ResourceNotFound, Unauthorized, ValidationError } from '../kit/errors.js';
 import type { App } from '../kit/http.js';
+import { UUID } from '../kit/schemas.js';
+import { AdvertisementImageCreate as AdvertisementImageCreateSchema, type AdvertisementCampaign, type AdvertisementImageCreate } from '../modules/advertisement/schemas.js';
+import * as advertisements from '../modules/advertisement/service.js';
 import * as portal from '../modules/customer-portal/service.js';
 import { authenticateCode, requestCode } from '../modules/customer-session/code.js';
 import { listDownloadables } from '../modules/downloadable/service.js';
+import { FileUploadCompleted as FileUploadCompletedSchema, type FileUploadCompleted } from '../modules/file/schemas.js';
 import * as licenseKeys from '../modules/license-key/service.js';
 import { findBySlug } from '../modules/organization/repository.js';
 import { listPlans } from '../modules/product/service.js';
@@ -24,6 +30,9 @@ import { escapeHtml, money, page } from './html.js';
 const COOKIE = 'floe_customer_session';
 const SESSION_MAX_AGE_S = 3600;
 const ALL = { page: 1, limit: 100 };
+const IdAndSlugParams = Type.Object({ slug: Type.String(), id: UUID });
+const FileParams = Type.Object({ slug: Type.String(), id: UUID, file_id: UUID });
+const AD_FIELD_LABELS: Partial<Record<string, string>> = { image_url: 'Image', image_url_dark: 'Dark mode image', text: 'Text', link_url: 'Link' };
 
 const day = (date: Date | string | null) => (date ? new Date(date).toISOString().slice(0, 10) : '');
 
@@ -34,6 +43,40 @@ for (const button of document.querySelectorAll('[data-copy]')) {
     const input = document.getElementById(button.dataset.copy);
     try { await navigator.clipboard.writeText(input.value); } catch { input.select(); document.execCommand('copy'); }
     button.textContent = 'Copied';
+  });
+}
+// An ad's image goes through the files flow (create, PUT the bytes to the signed URL, complete);
+// its public URL then fills the form's field. Without script, a URL can be typed in.
+async function postJson(url, body) {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = await response.json();
+  if (!response.ok) throw new Error(Array.isArray(json.detail) ? json.detail.map((issue) => issue.msg).join(' ') : json.detail);
+  return json;
+}
+for (const input of document.querySelectorAll('input[type=file][data-upload]')) {
+  input.addEventListener('change', async () => {
+    const file = input.files[0];
+    if (!file) return;
+    const status = document.getElementById(input.dataset.status);
+    const submit = input.form.querySelector('button[type=submit]');
+    submit.disabled = true;
+    status.className = 'muted';
+    status.textContent = 'Uploading…';
+    try {
+      const created = await postJson(input.dataset.upload, { name: file.name, mime_type: file.type, size: file.size });
+      const part = created.upload.parts[0];
+      const sent = await fetch(part.url, { method: 'PUT', headers: part.headers, body: file });
+      if (!sent.ok) throw new Error('The upload failed: try again.');
+      const uploaded = await postJson(input.dataset.upload + '/' + created.id + '/uploaded', { id: created.upload.id, path: created.upload.path, parts: [{ number: 1, checksum_etag: sent.headers.get('etag'), checksum_sha256_base64: null }] });
+      document.getElementById(input.dataset.target).value = uploaded.public_url;
+      status.className = 'success';
+      status.textContent = 'Uploaded: save the ad to use it.';
+    } catch (error) {
+      status.className = 'error';
+      status.textContent = error.message;
+    } finally {
+      submit.disabled = false;
+    }
   });
 }`;
 
@@ -57,6 +100,7 @@ function html(reply: FastifyReply, title: string, body: string, status = 200) {
 type Organization = NonNullable<Awaited<ReturnType<typeof findBySlug>>>;
 type PortalSubscription = Awaited<ReturnType<typeof portal.listSubscriptionsWithCards>>['items'][number];
 type Plan = Awaited<ReturnType<typeof listPlans>>[number];
+type PortalGrant = Awaited<ReturnType<typeof portal.listGrants>>['items'][number];
 
 /** What an action leaves on the portal page it returns to. */
 type Flash = { notice: string } | { error: string };
@@ -102,6 +146,30 @@ function paymentMethodPart(action: string, subscription: PortalSubscription): st
 function subscriptionBlock(slug: string, subscription: PortalSubscription, plans: Plan[]): string {
   const action = `/${slug}/portal/subscriptions/${subscription.id}`;
   return `<article class="subscription" data-id="${subscription.id}"><h3>${escapeHtml(subscription.product.name)}</h3><p>${escapeHtml(money(subscription.amount, subscription.currency))} / ${escapeHtml(subscription.recurring_interval)} · <span class="status">${escapeHtml(stateOf(subscription))}</span></p>${planControls(action, subscription, plans)}${paymentMethodPart(action, subscription)}</article>`;
+}
+
+/** An image field of an ad: its URL, filled by uploading a file (script) or typed. */
+function adImageField(grantId: string, uploadUrl: string, name: string, label: string, value: string | null, required: boolean): string {
+  const id = `${name}-${grantId}`;
+  return `<label for="${id}">${label}</label><input id="${id}" name="${name}" type="url" value="${escapeHtml(value ?? '')}" placeholder="https://"${required ? ' required' : ''}>
+<input type="file" accept="image/png,image/jpeg,image/gif,image/webp,image/svg+xml" aria-label="Upload ${escapeHtml(label.toLowerCase())}" data-upload="${uploadUrl}" data-target="${id}" data-status="${id}-status"><span id="${id}-status" class="muted" role="status"></span>`;
+}
+
+/** The ad of a granted `ads` benefit: what it shows now, and the form filling it in. */
+function advertisementBlock(slug: string, grant: PortalGrant, campaign: AdvertisementCampaign | null): string {
+  const { image_width: width, image_height: height } = grant.benefit.properties as { image_width?: number; image_height?: number };
+  const action = `/${slug}/portal/benefit-grants/${grant.id}/advertisement-campaign`;
+  const uploadUrl = `/${slug}/portal/benefit-grants/${grant.id}/advertisement-images`;
+  const preview = campaign
+    ? `<p class="ad-preview"><a href="${escapeHtml(campaign.link_url)}" rel="nofollow noopener"><picture>${campaign.image_url_dark ? `<source srcset="${escapeHtml(campaign.image_url_dark)}" media="(prefers-color-scheme: dark)">` : ''}<img class="media" src="${escapeHtml(campaign.image_url)}" alt="${escapeHtml(campaign.text)}"></picture></a><br>${escapeHtml(campaign.text)}</p>`
+    : '<p class="muted">Your ad is not set up yet.</p>';
+  return `<article class="advertisement" data-id="${grant.id}"><h3>${escapeHtml(grant.benefit.description)}</h3>${preview}
+<form method="post" action="${action}"><p class="muted">Images are shown at ${escapeHtml(width)} × ${escapeHtml(height)} pixels.</p>
+${adImageField(grant.id, uploadUrl, 'image_url', 'Image', campaign?.image_url ?? null, true)}
+${adImageField(grant.id, uploadUrl, 'image_url_dark', 'Dark mode image (optional)', campaign?.image_url_dark ?? null, false)}
+<label for="text-${grant.id}">Text</label><input id="text-${grant.id}" name="text" value="${escapeHtml(campaign?.text ?? '')}" maxlength="280" required>
+<label for="link_url-${grant.id}">Link</label><input id="link_url-${grant.id}" name="link_url" type="url" value="${escapeHtml(campaign?.link_url ?? '')}" placeholder="https://" required>
+<button type="submit">Save ad</button></form></article>`;
 }
 
 /**
@@ -157,6 +225,8 @@ ${message ? `<p class="error" role="alert">${escapeHtml(message)}</p>` : ''}
     ]);
     // A key shows its activations only when its benefit lets customers manage them (and deactivate).
     const keyDetails = await Promise.all(keys.items.map((key) => licenseKeys.getCustomerLicenseKey(db, subject, key.id)));
+    const adGrants = grants.items.filter((grant) => grant.benefit.type === 'ads' && grant.is_granted);
+    const campaigns = await Promise.all(adGrants.map((grant) => advertisements.findGrantCampaign(db, subject, grant.id)));
 
     const orderRows = orders.items
       .map((order) => `<tr><td>${day(order.created_at)}</td><td>${escapeHtml(order.product.name)}</td><td>${escapeHtml(money(order.amount + order.tax_amount, order.currency))}</td><td><a href="/${slug}/portal/orders/${order.id}/invoice">Invoice</a></td></tr>`)
@@ -197,7 +267,7 @@ ${message ? `<p class="error" role="alert">${escapeHtml(message)}</p>` : ''}
 ${flash}
 <section id="orders"><h2>Orders</h2>${orderRows ? `<table><thead><tr><th>Date</th><th>Product</th><th>Total</th><th></th></tr></thead><tbody>${orderRows}</tbody></table>` : '<p class="muted">No orders yet.</p>'}</section>
 <section id="subscriptions"><h2>Subscriptions</h2>${subscriptionBlocks || '<p class="muted">No subscriptions.</p>'}</section>
-<section id="benefits"><h2>Benefits</h2>${benefitItems ? `<ul>${benefitItems}</ul>` : '<p class="muted">No benefits.</p>'}${keyBlocks ? `<h3>License keys</h3>${keyBlocks}` : ''}</section>
+<section id="benefits"><h2>Benefits</h2>${benefitItems ? `<ul>${benefitItems}</ul>` : '<p class="muted">No benefits.</p>'}${keyBlocks ? `<h3>License keys</h3>${keyBlocks}` : ''}${adGrants.length ? `<h3>Your ads</h3>${adGrants.map((grant, index) => advertisementBlock(slug, grant, campaigns[index] ?? null)).join('')}` : ''}</section>
 <section id="downloads"><h2>Downloads</h2>${downloadItems ? `<ul>${downloadItems}</ul>` : '<p class="muted">No downloads.</p>'}</section>`,
     );
   }
@@ -305,6 +375,49 @@ ${flash}
         if (!activation) throw new ResourceNotFound();
         await transaction(db, (trx) => licenseKeys.deactivateLicenseKey(trx, { key: key.key, organization_id: organization.id, activation_id: activation.id }));
       }),
+    );
+
+    type CampaignForm = { image_url?: string; image_url_dark?: string; text?: string; link_url?: string };
+    pages.post<{ Params: { slug: string; id: string }; Body: CampaignForm }>('/:slug/portal/benefit-grants/:id/advertisement-campaign', { schema: { hide: true, params: IdAndSlugParams } }, (request, reply) =>
+      act(request, reply, async (subject) => {
+        const form = request.body ?? {};
+        try {
+          await transaction(db, (trx) =>
+            advertisements.saveGrantCampaign(trx, subject, request.params.id, { image_url: String(form.image_url ?? ''), image_url_dark: form.image_url_dark || null, text: String(form.text ?? ''), link_url: String(form.link_url ?? '') }),
+          );
+        } catch (error) {
+          // The API's messages, each after the label of its field on the form.
+          if (!(error instanceof RequestValidationError)) throw error;
+          return { error: error.issues.map((issue) => `${AD_FIELD_LABELS[String(issue.loc.at(-1))] ?? 'Ad'}: ${issue.msg}`).join(' ') };
+        }
+        return { notice: 'Ad saved.' };
+      }),
+    );
+
+    /** The signed-in customer, for the page's JSON calls (image uploads): a 401 in Polar's shape otherwise. */
+    async function jsonSubject(request: FastifyRequest<{ Params: { slug: string } }>): Promise<CustomerSubject> {
+      const subject = await customerOf(request, await organizationOf(request.params.slug));
+      if (!subject) throw new Unauthorized('Your session has expired: sign in again.');
+      return subject;
+    }
+
+    pages.post<{ Params: { slug: string; id: string }; Body: AdvertisementImageCreate }>(
+      '/:slug/portal/benefit-grants/:id/advertisement-images',
+      { schema: { hide: true, params: IdAndSlugParams, body: AdvertisementImageCreateSchema } },
+      async (request, reply) => {
+        const subject = await jsonSubject(request);
+        const upload = await transaction(db, (trx) => advertisements.createCampaignImage(trx, context.storage, subject, request.params.id, request.body));
+        return reply.code(201).send(upload);
+      },
+    );
+
+    pages.post<{ Params: { slug: string; id: string; file_id: string }; Body: FileUploadCompleted }>(
+      '/:slug/portal/benefit-grants/:id/advertisement-images/:file_id/uploaded',
+      { schema: { hide: true, params: FileParams, body: FileUploadCompletedSchema } },
+      async (request) => {
+        const subject = await jsonSubject(request);
+        return transaction(db, (trx) => advertisements.completeCampaignImage(trx, context.storage, config, subject, request.params.id, request.params.file_id, request.body));
+      },
     );
 
     pages.get<{ Params: { slug: string; id: string } }>('/:slug/portal/orders/:id/invoice', { schema: { hide: true } }, async (request, reply) => {

@@ -11,23 +11,8 @@ import pg from 'pg';
 import { ConfigError, readConfig } from '../../src/config.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createTestDatabase } from '../helpers/database.js';
+import { runFloe } from '../helpers/cli.js';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function floe(args: string[], environment: Record<string, string | undefined>): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/floe.js', ...args], { env: { ...process.env, FLOE_LOG_LEVEL: 'warn', ...environment } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const database = await createTestDatabase();
 after(() => database.drop());
@@ -36,13 +21,13 @@ describe('floe bootstrap', () => {
   test('prints exactly one JSON object and reuses the user and organization', async () => {
     const environment = { DATABASE_URL: database.url, FLOE_DATA_DIR: mkdtempSync(join(tmpdir(), 'floe-cli-')), FLOE_SECRET: 'cli-test-secret-0123456789' };
     const args = ['bootstrap', '--email', 'dev@example.com', '--org-name', 'Dev Org', '--org-slug', 'dev-org', '--json'];
-    const first = await floe(args, environment);
+    const first = await runFloe(args, environment);
     assert.equal(first.code, 0, first.stderr);
     const firstResult = JSON.parse(first.stdout) as { user_id: string; organization_id: string; token: string };
     assert.deepEqual(Object.keys(firstResult).sort(), ['organization_id', 'token', 'user_id']);
     assert.match(firstResult.token, /^polar_pat_/);
 
-    const second = await floe(args, environment);
+    const second = await runFloe(args, environment);
     const secondResult = JSON.parse(second.stdout) as typeof firstResult;
     assert.equal(secondResult.user_id, firstResult.user_id);
     assert.equal(secondResult.organization_id, firstResult.organization_id);
@@ -50,13 +35,13 @@ describe('floe bootstrap', () => {
   });
 
   test('a missing option or a bad setting exits 1 with a message naming it', async () => {
-    const missing = await floe(['bootstrap', '--email', 'x@example.com'], { DATABASE_URL: database.url });
+    const missing = await runFloe(['bootstrap', '--email', 'x@example.com'], { DATABASE_URL: database.url });
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /--org-name is required/);
-    const badPort = await floe(['migrate'], { DATABASE_URL: database.url, PORT: 'eighty' });
+    const badPort = await runFloe(['migrate'], { DATABASE_URL: database.url, PORT: 'eighty' });
     assert.equal(badPort.code, 1);
     assert.match(badPort.stderr, /PORT must be an integer/);
-    const badUrl = await floe(['migrate'], { DATABASE_URL: 'mysql://nope' });
+    const badUrl = await runFloe(['migrate'], { DATABASE_URL: 'mysql://nope' });
     assert.equal(badUrl.code, 1);
     assert.match(badUrl.stderr, /DATABASE_URL/);
   });
@@ -65,22 +50,22 @@ describe('floe bootstrap', () => {
 describe('floe clock', () => {
   test('shows and advances an organization\'s test clock; a bad duration or slug exits 1', async () => {
     const environment = { DATABASE_URL: database.url, FLOE_DATA_DIR: mkdtempSync(join(tmpdir(), 'floe-cli-')), FLOE_SECRET: 'cli-test-secret-0123456789' };
-    await floe(['bootstrap', '--email', 'clock@example.com', '--org-name', 'Clock Org', '--org-slug', 'clock-org', '--json'], environment);
-    const shown = await floe(['clock', 'show', '--org-slug', 'clock-org', '--json'], environment);
+    await runFloe(['bootstrap', '--email', 'clock@example.com', '--org-name', 'Clock Org', '--org-slug', 'clock-org', '--json'], environment);
+    const shown = await runFloe(['clock', 'show', '--org-slug', 'clock-org', '--json'], environment);
     assert.equal(shown.code, 0, shown.stderr);
     const before = JSON.parse(shown.stdout) as { now: string; offset_seconds: number };
     assert.ok(before.offset_seconds < 5);
-    const advanced = await floe(['clock', 'advance', '1M', '--org-slug', 'clock-org', '--json'], environment);
+    const advanced = await runFloe(['clock', 'advance', '1M', '--org-slug', 'clock-org', '--json'], environment);
     assert.equal(advanced.code, 0, advanced.stderr);
     const after = JSON.parse(advanced.stdout) as { now: string; offset_seconds: number };
     const days = (new Date(after.now).getTime() - new Date(before.now).getTime()) / 86_400_000;
     assert.ok(days >= 28 && days <= 31.1, `a month ahead, got ${days} days`);
-    const text = await floe(['clock', 'show', '--org-slug', 'clock-org'], environment);
+    const text = await runFloe(['clock', 'show', '--org-slug', 'clock-org'], environment);
     assert.match(text.stdout, /^clock-org: \d{4}-\d{2}-\d{2}T.* ahead of the real time\)\n$/);
-    const bad = await floe(['clock', 'advance', '1X', '--org-slug', 'clock-org'], environment);
+    const bad = await runFloe(['clock', 'advance', '1X', '--org-slug', 'clock-org'], environment);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /ISO 8601 duration/);
-    const unknown = await floe(['clock', 'show', '--org-slug', 'nobody'], environment);
+    const unknown = await runFloe(['clock', 'show', '--org-slug', 'nobody'], environment);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /no organization with slug "nobody"/);
   });
@@ -163,7 +148,7 @@ describe('embedded PostgreSQL', () => {
     let organizationId: string;
     let token: string;
     try {
-      const run = await floe(['bootstrap', '--email', 'e@example.com', '--org-name', 'Embedded', '--org-slug', 'embedded', '--json'], { ...environment, DATABASE_URL: '' });
+      const run = await runFloe(['bootstrap', '--email', 'e@example.com', '--org-name', 'Embedded', '--org-slug', 'embedded', '--json'], { ...environment, DATABASE_URL: '' });
       assert.equal(run.code, 0, run.stderr);
       ({ organization_id: organizationId, token } = JSON.parse(run.stdout) as { organization_id: string; token: string });
       const sdk = new Polar({ accessToken: token, serverURL: `http://127.0.0.1:${port}` });

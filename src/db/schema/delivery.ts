@@ -48,3 +48,19 @@ export interface DownloadablesTable {
   last_downloaded_at: NullableTimestamp;
 }
 export type DownloadableRow = Selectable<DownloadablesTable>;
+
+/** What an `ads` grant delivers: the customer's campaign, named by the grant's `advertisement_campaign_id`. */
+export interface AdvertisementCampaignsTable {
+  id: string;
+  created_at: Timestamp;
+  modified_at: NullableTimestamp;
+  deleted_at: NullableTimestamp;
+  customer_id: string;
+  views: Generated<number>;
+  clicks: Generated<number>;
+  image_url: string;
+  image_url_dark: string | null;
+  text: string;
+  link_url: string;
+}
+export type AdvertisementCampaignRow = Selectable<AdvertisementCampaignsTable>;

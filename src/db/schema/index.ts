@@ -28,8 +28,10 @@ import type {
   SubscriptionsTable,
   TestClocksTable,
 } from './commerce.js';
-import type { DownloadablesTable, LicenseKeyActivationsTable, LicenseKeysTable } from './delivery.js';
+import type { AdvertisementCampaignsTable, DownloadablesTable, LicenseKeyActivationsTable, LicenseKeysTable } from './delivery.js';
 import type { EventsTable } from './event.js';
+import type { MetricOrderDaysTable, MetricSubscriptionDaysTable } from './metrics.js';
+import type { ExternalOrganizationsTable, RepositoriesTable } from './external-organization.js';
 import type { WebhookDeliveriesTable, WebhookEndpointsTable, WebhookEventsTable } from './webhook.js';
 import type { OrganizationsTable, UserOrganizationsTable, UsersTable } from './organization.js';
 
@@ -65,8 +67,13 @@ export interface Tables {
   license_keys: LicenseKeysTable;
   license_key_activations: LicenseKeyActivationsTable;
   downloadables: DownloadablesTable;
+  advertisement_campaigns: AdvertisementCampaignsTable;
   customer_session_codes: CustomerSessionCodesTable;
   emails: EmailsTable;
   payment_methods: PaymentMethodsTable;
   test_clocks: TestClocksTable;
+  metric_order_days: MetricOrderDaysTable;
+  metric_subscription_days: MetricSubscriptionDaysTable;
+  external_organizations: ExternalOrganizationsTable;
+  repositories: RepositoriesTable;
 }

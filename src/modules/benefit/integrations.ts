@@ -10,6 +10,7 @@ import type { BenefitGrantRow, BenefitRow, BenefitType } from '../../db/schema/c
 import type { CustomerRow } from '../../db/schema/commerce.js';
 import { grantLicenseKey, revokeLicenseKey } from '../license-key/service.js';
 import { grantDownloadables, revokeDownloadables } from '../downloadable/service.js';
+import { reserveCampaignId } from '../advertisement/service.js';
 
 export interface GrantContext {
   trx: Transaction;
@@ -61,23 +62,76 @@ function notConfigured(service: string, variable: string, properties: Record<str
   return { status: 'pending', properties, error: { type: 'integration_not_configured', message: `${service} is not configured on this server: set ${variable} to grant this benefit.` } };
 }
 
-/** One call to a third party's REST API; a failure is an IntegrationError (retried). */
-async function callApi(integration: IntegrationConfig, authorization: string, method: string, path: string, body?: object): Promise<number> {
+/** A third party's answer: its status, headers and JSON body (null when it has none). */
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+/**
+ * The third party refused for its rate limit (GitHub: 403 or 429 with `x-ratelimit-remaining: 0`,
+ * or a `retry-after`); `resetAt` is when it takes calls again, when it says.
+ */
+export class RateLimitError extends IntegrationError {
+  constructor(
+    message: string,
+    readonly resetAt: Date | null,
+  ) {
+    super(message);
+  }
+}
+
+function rateLimitResetOf(response: Response): Date | null | undefined {
+  const limited = (response.status === 403 || response.status === 429) && (response.headers.get('x-ratelimit-remaining') === '0' || response.headers.has('retry-after'));
+  if (!limited) return undefined;
+  const reset = Number(response.headers.get('x-ratelimit-reset'));
+  if (Number.isFinite(reset) && reset > 0) return new Date(reset * 1000);
+  const retryAfter = Number(response.headers.get('retry-after'));
+  return Number.isFinite(retryAfter) && retryAfter >= 0 ? new Date(Date.now() + retryAfter * 1000) : null;
+}
+
+/**
+ * One call to a third party's REST API; a failure is an IntegrationError (retried), a refusal for
+ * the rate limit a RateLimitError. `accept` lists statuses that are answers rather than failures
+ * (a lookup's 404). `path` may be a URL the API itself gave (a Link header's next page), only
+ * under the configured API URL: the token is never sent anywhere else.
+ */
+export async function callApi(integration: IntegrationConfig, authorization: string, method: string, path: string, body?: object, options: { accept?: readonly number[] } = {}): Promise<ApiResponse> {
+  let url = `${integration.apiUrl}${path}`;
+  if (/^https?:\/\//.test(path)) {
+    if (!path.startsWith(`${integration.apiUrl}/`)) throw new IntegrationError(`refusing to follow ${path}: not under ${integration.apiUrl}`);
+    url = path;
+  }
+  const shown = `${method} ${url.slice(integration.apiUrl.length)}`;
   let response: Response;
   try {
-    response = await fetch(`${integration.apiUrl}${path}`, {
+    response = await fetch(url, {
       method,
       headers: { authorization, accept: 'application/json', 'user-agent': 'Floe', ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
       signal: AbortSignal.timeout(10_000),
     });
   } catch (error) {
-    throw new IntegrationError(`${method} ${path} failed: ${(error as Error).message}`);
+    throw new IntegrationError(`${shown} failed: ${(error as Error).message}`);
   }
-  await response.arrayBuffer();
+  const text = await response.text().catch(() => '');
+  let parsed: unknown = null;
+  try {
+    parsed = text === '' ? null : JSON.parse(text);
+  } catch {
+    parsed = null;
+  }
   // A member or collaborator already gone is what a revocation wants.
-  if (response.ok || (method === 'DELETE' && response.status === 404)) return response.status;
-  throw new IntegrationError(`${method} ${path} answered ${response.status}`);
+  if (response.ok || options.accept?.includes(response.status) || (method === 'DELETE' && response.status === 404)) {
+    return { status: response.status, headers: response.headers, body: parsed };
+  }
+  const message = parsed && typeof parsed === 'object' && typeof (parsed as { message?: unknown }).message === 'string' ? `: ${(parsed as { message: string }).message}` : '';
+  const resetAt = rateLimitResetOf(response);
+  if (resetAt !== undefined) {
+    throw new RateLimitError(`${shown} was refused for the rate limit (${response.status}${message})${resetAt ? `; it resets at ${resetAt.toISOString()}` : ''}`, resetAt);
+  }
+  throw new IntegrationError(`${shown} answered ${response.status}${message}`);
 }
 
 /** The customer's linked account on a platform, by the account id the grant names. */
@@ -98,9 +152,12 @@ export function signDiscordGuildToken(config: Config, guildId: string): string {
 
 const custom: BenefitIntegration = { validateProperties: async (input) => ({ note: input.note ?? null }), ...recordOnly };
 
+// A grant names its campaign from the first grant on (Polar's grant schema requires the id); the
+// customer fills the campaign in on the portal, and granting again keeps it.
 const ads: BenefitIntegration = {
   validateProperties: async (input) => ({ image_height: input.image_height ?? 400, image_width: input.image_width ?? 400 }),
-  ...recordOnly,
+  grant: async ({ grant }) => ({ status: 'granted', properties: { ...grant.properties, advertisement_campaign_id: reserveCampaignId(grant.properties) } }),
+  revoke: async ({ grant }) => grant.properties,
 };
 
 const licenseKeys: BenefitIntegration = {

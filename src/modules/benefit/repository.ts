@@ -18,6 +18,11 @@ export function findVisibleById(db: Queryable, subject: MerchantSubject, id: str
   return visible(db, subject).where('id', '=', id).executeTakeFirst();
 }
 
+/** A benefit by id and type, whoever asks (public lists, as Polar's advertisements, name one). */
+export function findByIdAndType(db: Queryable, id: string, type: BenefitType): Promise<BenefitRow | undefined> {
+  return db.selectFrom('benefits').selectAll().where('deleted_at', 'is', null).where('id', '=', id).where('type', '=', type).executeTakeFirst();
+}
+
 export function listVisible(db: Queryable, subject: MerchantSubject, filters: { organizationId?: string[]; types?: BenefitType[] }, page: PageRequest) {
   let query = visible(db, subject);
   if (filters.organizationId) query = query.where('organization_id', 'in', filters.organizationId);

@@ -55,6 +55,11 @@ export async function getBenefit(db: Queryable, subject: MerchantSubject, id: st
   return benefit;
 }
 
+/** A non-deleted benefit of the type, by id, for public reads (advertisements); undefined if none. */
+export function findBenefitOfType(db: Queryable, id: string, type: BenefitType): Promise<BenefitRow | undefined> {
+  return repository.findByIdAndType(db, id, type);
+}
+
 export async function createBenefit(trx: Transaction, config: Config, subject: MerchantSubject, input: BenefitCreate): Promise<BenefitRow> {
   const organizationId = await resolveOrganizationForCreate(trx, subject, input.organization_id);
   const properties = await INTEGRATIONS[input.type].validateProperties(input.properties, { db: trx, config, subject, organizationId });

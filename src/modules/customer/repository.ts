@@ -53,6 +53,28 @@ export async function upsertByEmail(
   return result.rows[0]!;
 }
 
+/**
+ * upsertByEmail for many customers in one statement (emails distinct, case-insensitively, within the
+ * call): answers every customer, created or found.
+ */
+export async function upsertManyByEmail(
+  trx: Transaction,
+  values: { now: Date; organizationId: string; customers: { id: string; email: string; name: string | null; billingAddress: object | null }[] },
+): Promise<CustomerRow[]> {
+  if (values.customers.length === 0) return [];
+  const rows = values.customers.map((customer) => ({ id: customer.id, email: customer.email, name: customer.name, billing_address: customer.billingAddress }));
+  const result = await sql<CustomerRow>`
+    INSERT INTO customers (id, created_at, organization_id, email, name, billing_address)
+    SELECT c.id, ${values.now}, ${values.organizationId}, c.email, c.name, c.billing_address
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS c(id uuid, email text, name text, billing_address jsonb)
+    ON CONFLICT (organization_id, lower(email)) WHERE deleted_at IS NULL DO UPDATE SET
+      name = coalesce(EXCLUDED.name, customers.name),
+      billing_address = coalesce(EXCLUDED.billing_address, customers.billing_address),
+      modified_at = CASE WHEN EXCLUDED.name IS NULL AND EXCLUDED.billing_address IS NULL THEN customers.modified_at ELSE EXCLUDED.created_at END
+    RETURNING *`.execute(trx);
+  return result.rows;
+}
+
 export function listVisible(
   db: Queryable,
   subject: MerchantSubject,
@@ -80,6 +102,10 @@ export function update(trx: Transaction, id: string, values: Updateable<Tables['
 
 export function insertPaymentMethod(trx: Transaction, row: PaymentMethodRow): Promise<unknown> {
   return trx.insertInto('payment_methods').values(row).execute();
+}
+
+export async function insertPaymentMethods(trx: Transaction, rows: PaymentMethodRow[]): Promise<void> {
+  if (rows.length > 0) await trx.insertInto('payment_methods').values(rows).execute();
 }
 
 export function findPaymentMethodsByIds(db: Queryable, ids: readonly string[]): Promise<PaymentMethodRow[]> {

@@ -69,6 +69,26 @@ export function upsertCustomerByEmail(trx: Transaction, organizationId: string, 
   });
 }
 
+/**
+ * upsertCustomerByEmail for many buyers at once (a batch of purchases): one statement; answers the
+ * customers keyed by lower-cased email. Emails given twice are taken once, with the first details.
+ * `now`: the organization's time, when its test clock is ahead.
+ */
+export async function upsertCustomersByEmail(
+  trx: Transaction,
+  organizationId: string,
+  inputs: { email: string; name?: string | null; billingAddress?: object | null }[],
+  now: Date = clock.now(),
+): Promise<Map<string, CustomerRow>> {
+  const distinct = new Map<string, { id: string; email: string; name: string | null; billingAddress: object | null }>();
+  for (const input of inputs) {
+    const key = input.email.toLowerCase();
+    if (!distinct.has(key)) distinct.set(key, { id: newId(), email: input.email, name: input.name || null, billingAddress: input.billingAddress ?? null });
+  }
+  const rows = await repository.upsertManyByEmail(trx, { now, organizationId, customers: [...distinct.values()] });
+  return new Map(rows.map((row) => [row.email.toLowerCase(), row]));
+}
+
 export async function updateCustomer(trx: Transaction, subject: MerchantSubject, id: string, input: CustomerUpdate): Promise<CustomerRow> {
   const customer = await getCustomer(trx, subject, id);
   if (input.email && input.email.toLowerCase() !== customer.email.toLowerCase()) {
@@ -95,6 +115,13 @@ export async function savePaymentMethod(trx: Transaction, customer: Pick<Custome
   const id = newId();
   await repository.insertPaymentMethod(trx, { id, created_at: clock.now(), organization_id: customer.organization_id, customer_id: customer.id, processor_id: method.id, brand: method.brand, last4: method.last4 });
   return id;
+}
+
+/** savePaymentMethod for many customers in one statement; answers the saved cards' ids, in order. */
+export async function savePaymentMethods(trx: Transaction, methods: { customer: Pick<CustomerRow, 'id' | 'organization_id'>; method: SavedPaymentMethod }[], now: Date = clock.now()): Promise<string[]> {
+  const rows = methods.map(({ customer, method }) => ({ id: newId(), created_at: now, organization_id: customer.organization_id, customer_id: customer.id, processor_id: method.id, brand: method.brand, last4: method.last4 }));
+  await repository.insertPaymentMethods(trx, rows);
+  return rows.map((row) => row.id);
 }
 
 /** Saved cards by id, keyed by it. */

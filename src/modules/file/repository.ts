@@ -22,6 +22,10 @@ export function lockVisibleById(trx: Transaction, subject: MerchantSubject, id: 
     .executeTakeFirst();
 }
 
+export function lockById(trx: Transaction, id: string): Promise<FileRow | undefined> {
+  return trx.selectFrom('files').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
 export function findById(db: Queryable, id: string): Promise<FileRow | undefined> {
   return db.selectFrom('files').selectAll().where('id', '=', id).executeTakeFirst();
 }

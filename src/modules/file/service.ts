@@ -14,7 +14,7 @@ import { toPage, type Page } from '../../kit/pagination.js';
 import { StorageRejection, type ObjectLocation, type SignedUrl, type Storage } from '../../storage/storage.js';
 import { presentFile, presentFileUpload, PUBLIC_SERVICES } from './presenter.js';
 import * as repository from './repository.js';
-import type { FileCreate, FileListQuery, FilePatch, FileRead, FileUpload, FileUploadCompleted } from './schemas.js';
+import type { FileCreate, FileListQuery, FilePatch, FileRead, FileServiceTypes, FileUpload, FileUploadCompleted } from './schemas.js';
 
 export { presentProductMedia, publicUrlOf } from './presenter.js';
 
@@ -87,6 +87,11 @@ function checkParts(input: FileCreate, issues: ValidationIssues): DeclaredPart[]
 
 export async function createFile(trx: Transaction, storage: Storage, subject: MerchantSubject, input: FileCreate): Promise<FileUpload> {
   const organizationId = await resolveOrganizationForCreate(trx, subject, input.organization_id, 'forbidden');
+  return createOrganizationFile(trx, storage, organizationId, input);
+}
+
+/** Creates a file of an organization already settled (a customer's upload through its portal). */
+export async function createOrganizationFile(trx: Transaction, storage: Storage, organizationId: string, input: FileCreate): Promise<FileUpload> {
   const issues = new ValidationIssues();
   const parts = checkParts(input, issues);
   issues.throwIfAny();
@@ -158,7 +163,17 @@ async function lockVisible(trx: Transaction, subject: MerchantSubject, id: strin
 
 /** Completes the upload: the storage assembles the parts, refusing any whose ETag or checksum differs. */
 export async function completeUpload(trx: Transaction, storage: Storage, subject: MerchantSubject, id: string, input: FileUploadCompleted): Promise<FileRow> {
-  const file = await lockVisible(trx, subject, id);
+  return completeLockedUpload(trx, storage, await lockVisible(trx, subject, id), input);
+}
+
+/** Completes the upload of one of the organization's files of a service (a customer's, through its portal). */
+export async function completeOrganizationUpload(trx: Transaction, storage: Storage, organizationId: string, service: FileServiceTypes, id: string, input: FileUploadCompleted): Promise<FileRow> {
+  const file = await repository.lockById(trx, id);
+  if (!file || file.organization_id !== organizationId || file.service !== service || file.deleted_at) throw new ResourceNotFound();
+  return completeLockedUpload(trx, storage, file, input);
+}
+
+async function completeLockedUpload(trx: Transaction, storage: Storage, file: FileRow, input: FileUploadCompleted): Promise<FileRow> {
   // A retried completion of the same upload answers as the first did.
   if (file.is_uploaded && input.id === file.upload_id) return file;
   const uploadId = file.upload_id;

@@ -53,3 +53,15 @@ export function listVisible(db: Queryable, subject: Viewer, filters: OrderFilter
   for (const { field, direction } of sorting) query = query.orderBy(sql`${SORT_EXPRESSIONS[field]} ${sql.raw(direction)}`);
   return paginate(query.orderBy('orders.id'), page);
 }
+
+/** The organization's orders, counted by billing reason. */
+export async function countByBillingReason(db: Queryable, organizationId: string): Promise<Record<string, number>> {
+  const rows = await db.selectFrom('orders').select(['billing_reason', (eb) => eb.fn.countAll<number>().as('count')]).where('organization_id', '=', organizationId).groupBy('billing_reason').execute();
+  return Object.fromEntries(rows.map((row) => [row.billing_reason, Number(row.count)]));
+}
+
+/** How many of the organization's orders were created after the instant. */
+export async function countCreatedAfter(db: Queryable, organizationId: string, after: Date): Promise<number> {
+  const row = await db.selectFrom('orders').select((eb) => eb.fn.countAll<number>().as('count')).where('organization_id', '=', organizationId).where('created_at', '>', after).executeTakeFirstOrThrow();
+  return Number(row.count);
+}

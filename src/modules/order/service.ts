@@ -34,6 +34,16 @@ export async function loadOrder(db: Queryable, order: OrderRow): Promise<LoadedO
   return { order, customer, product, price, discount, subscription };
 }
 
+/** How many orders the organization has, by billing reason (`purchase`, `subscription_create`, …). */
+export function countOrdersByBillingReason(db: Queryable, organizationId: string): Promise<Record<string, number>> {
+  return repository.countByBillingReason(db, organizationId);
+}
+
+/** How many orders the organization has had since the instant (renewals of a test clock's advance among them). */
+export function countOrdersCreatedAfter(db: Queryable, organizationId: string, after: Date): Promise<number> {
+  return repository.countCreatedAfter(db, organizationId, after);
+}
+
 export async function listOrders(db: Queryable, subject: MerchantSubject, query: OrderListQuery) {
   const { rows, totalCount } = await repository.listVisible(
     db,

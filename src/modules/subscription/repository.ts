@@ -118,3 +118,47 @@ export function listAllVisible(db: Queryable, subject: MerchantSubject, filters:
 export function update(trx: Transaction, id: string, values: Updateable<Tables['subscriptions']>): Promise<SubscriptionRow> {
   return trx.updateTable('subscriptions').set(values).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
 }
+
+/** The organization's subscriptions, counted by status. */
+export async function countByStatus(db: Queryable, organizationId: string): Promise<Record<string, number>> {
+  const rows = await db.selectFrom('subscriptions').select(['status', (eb) => eb.fn.countAll<number>().as('count')]).where('organization_id', '=', organizationId).groupBy('status').execute();
+  return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
+}
+
+/** Subscriptions by id, visible to the subject, locked (in id order, so concurrent lockers never deadlock). */
+export function lockVisibleMany(trx: Transaction, subject: Viewer, ids: readonly string[]): Promise<SubscriptionRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return visible(trx, subject).where('id', 'in', ids).orderBy('id').forUpdate().execute();
+}
+
+/** The columns a cancellation changes. */
+export type Cancellation = Pick<
+  SubscriptionRow,
+  'id' | 'status' | 'cancel_at_period_end' | 'canceled_at' | 'ends_at' | 'ended_at' | 'due_at' | 'customer_cancellation_reason' | 'customer_cancellation_comment' | 'modified_at'
+>;
+
+/** One statement writing many cancellations; answers the subscriptions as they now are. */
+export async function writeCancellations(trx: Transaction, changes: Cancellation[]): Promise<SubscriptionRow[]> {
+  if (changes.length === 0) return [];
+  await trx
+    .updateTable('subscriptions')
+    .from(
+      sql<Cancellation>`jsonb_to_recordset(${JSON.stringify(changes)}::jsonb)`.as(
+        sql`change(id uuid, status text, cancel_at_period_end boolean, canceled_at timestamptz, ends_at timestamptz, ended_at timestamptz, due_at timestamptz, customer_cancellation_reason text, customer_cancellation_comment text, modified_at timestamptz)`,
+      ),
+    )
+    .set({
+      status: sql`change.status`,
+      cancel_at_period_end: sql`change.cancel_at_period_end`,
+      canceled_at: sql`change.canceled_at`,
+      ends_at: sql`change.ends_at`,
+      ended_at: sql`change.ended_at`,
+      due_at: sql`change.due_at`,
+      customer_cancellation_reason: sql`change.customer_cancellation_reason`,
+      customer_cancellation_comment: sql`change.customer_cancellation_comment`,
+      modified_at: sql`change.modified_at`,
+    })
+    .whereRef('subscriptions.id', '=', sql.ref('change.id'))
+    .execute();
+  return trx.selectFrom('subscriptions').selectAll().where('id', 'in', changes.map((change) => change.id)).orderBy('id').execute();
+}

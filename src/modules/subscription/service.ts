@@ -17,7 +17,7 @@ import { transaction } from '../../kit/db.js';
 import { GRANT_JOBS } from '../benefit/grants.js';
 import { toPage } from '../../kit/pagination.js';
 import { parseSorting } from '../../kit/sorting.js';
-import { findCustomer, savePaymentMethod } from '../customer/service.js';
+import { findCustomer, findCustomers, savePaymentMethod } from '../customer/service.js';
 import { findDiscount } from '../discount/service.js';
 import { findPrice, findProduct } from '../product/service.js';
 import type { PaymentProcessor } from '../../payments/processor.js';
@@ -146,13 +146,56 @@ async function changePrice(trx: Transaction, processor: PaymentProcessor, subscr
   return { updated: await repository.update(trx, subscription.id, values), events };
 }
 
-async function cancel(trx: Transaction, subscription: SubscriptionRow, immediately: boolean, reason: string | null | undefined, comment: string | null | undefined, now: Date): Promise<SubscriptionRow> {
+/** What a cancellation changes (revoked now when `immediately`, else at period end); undefined when it is canceled already. */
+function cancellationOf(subscription: SubscriptionRow, immediately: boolean, reason: string | null | undefined, comment: string | null | undefined, now: Date): repository.Cancellation | undefined {
   const active = (ACTIVE_STATUSES as readonly string[]).includes(subscription.status) && !subscription.ended_at;
-  if (!active || (!immediately && (subscription.cancel_at_period_end || subscription.ends_at))) throw new NotPermitted(ALREADY_CANCELED, 'AlreadyCanceledSubscription');
-  const feedback = { canceled_at: now, customer_cancellation_reason: reason ?? null, customer_cancellation_comment: comment ?? null, modified_at: now };
-  if (immediately) return repository.update(trx, subscription.id, { ...feedback, status: 'canceled', ended_at: now, ends_at: now, due_at: null });
+  if (!active || (!immediately && (subscription.cancel_at_period_end || subscription.ends_at))) return undefined;
+  const feedback = { id: subscription.id, canceled_at: now, customer_cancellation_reason: reason ?? null, customer_cancellation_comment: comment ?? null, modified_at: now };
+  if (immediately) return { ...feedback, status: 'canceled', cancel_at_period_end: subscription.cancel_at_period_end, ended_at: now, ends_at: now, due_at: null };
   // Its period's end (already its due work) ends it instead of renewing it.
-  return repository.update(trx, subscription.id, { ...feedback, cancel_at_period_end: true, ends_at: subscription.current_period_end });
+  return { ...feedback, status: subscription.status, cancel_at_period_end: true, ended_at: null, ends_at: subscription.current_period_end, due_at: subscription.due_at };
+}
+
+async function cancel(trx: Transaction, subscription: SubscriptionRow, immediately: boolean, reason: string | null | undefined, comment: string | null | undefined, now: Date): Promise<SubscriptionRow> {
+  const { id, ...values } = cancellationOf(subscription, immediately, reason, comment, now) ?? {};
+  if (!id) throw new NotPermitted(ALREADY_CANCELED, 'AlreadyCanceledSubscription');
+  return repository.update(trx, id, values);
+}
+
+/**
+ * Many cancellations at once (demo data): each as updateSubscription makes it, at period end or
+ * revoked now, with its events, grants and e-mail, all in one UPDATE. Answers those canceled, as
+ * they now are (one already canceled or ended is passed by).
+ */
+export async function cancelSubscriptions(
+  trx: Transaction,
+  config: Config,
+  subject: MerchantSubject,
+  cancellations: { id: string; revoke: boolean; reason?: string | null; comment?: string | null }[],
+): Promise<SubscriptionRow[]> {
+  const locked = await repository.lockVisibleMany(trx, subject, cancellations.map((cancellation) => cancellation.id));
+  const byId = new Map(locked.map((row) => [row.id, row]));
+  const changes: repository.Cancellation[] = [];
+  for (const cancellation of cancellations) {
+    const subscription = byId.get(cancellation.id);
+    const now = subscription ? await organizationNow(trx, subscription.organization_id) : undefined;
+    const change = subscription && now ? cancellationOf(subscription, cancellation.revoke, cancellation.reason, cancellation.comment, now) : undefined;
+    if (change) changes.push(change);
+  }
+  const updated = await repository.writeCancellations(trx, changes);
+  const customers = await findCustomers(trx, updated.map((row) => row.customer_id));
+  for (const after of updated) {
+    const before = byId.get(after.id);
+    if (!before) continue;
+    const at = after.modified_at ?? undefined;
+    await announce(trx, config, before, after, { at });
+    const customer = customers.get(after.customer_id);
+    if (after.cancel_at_period_end && !before.cancel_at_period_end && after.ends_at && customer && at) {
+      const [organization, product] = await Promise.all([getOrganizationById(trx, after.organization_id), findProduct(trx, after.product_id)]);
+      await sendCancellation(trx, config, { organization, customer, productName: product?.name ?? '' }, after.ends_at, at);
+    }
+  }
+  return updated;
 }
 
 async function uncancel(trx: Transaction, subscription: SubscriptionRow, now: Date): Promise<SubscriptionRow> {
@@ -205,6 +248,11 @@ export async function revokeSubscription(trx: Transaction, config: Config, subje
   const updated = await cancel(trx, subscription, true, null, null, now);
   await announce(trx, config, subscription, updated, { at: now });
   return loadSubscription(trx, updated);
+}
+
+/** How many subscriptions the organization has, by status. */
+export function countSubscriptionsByStatus(db: Queryable, organizationId: string): Promise<Record<string, number>> {
+  return repository.countByStatus(db, organizationId);
 }
 
 /** When the organization's first subscription billing work falls due, if by `until` (a test clock's advance). */
