@@ -73,10 +73,13 @@ CREATE INDEX orders_subscription_id_created_at_idx ON orders (subscription_id, c
 
 -- The rollup rows of the given orders, which must already be in `orders`. An order is the first of
 -- its subscription in a bucket when no other order of the subscription in that bucket is outside
--- the given set and it comes first (by id) inside it; the trigger holds each subscription's lock
--- while it asks, so two transactions never both take the first place.
+-- the given set and it comes first (by id) inside it; the trigger holds each subscription's row
+-- lock while it asks, so two transactions never both take the first place.
+-- PL/pgSQL, not SQL, so that each session plans the query once rather than at every insert.
 CREATE FUNCTION metric_order_rows(order_ids uuid[])
-RETURNS SETOF metric_order_days LANGUAGE sql STABLE AS $$
+RETURNS SETOF metric_order_days LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN QUERY
   WITH fresh AS (
     SELECT o.id, o.organization_id, o.product_id, p.type AS price_type, o.amount, o.subscription_id,
            o.created_at AT TIME ZONE 'UTC' AS at, s.started_at AT TIME ZONE 'UTC' AS started_at
@@ -133,15 +136,17 @@ RETURNS SETOF metric_order_days LANGUAGE sql STABLE AS $$
     count(*) FILTER (WHERE unit = 'month' AND is_renewal AND is_first_of_subscription),
     count(*) FILTER (WHERE unit = 'year' AND is_renewal AND is_first_of_subscription)
   FROM flagged
-  GROUP BY organization_id, product_id, price_type, at::date
-$$;
+  GROUP BY organization_id, product_id, price_type, at::date;
+END $$;
 
 CREATE FUNCTION metric_orders_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   order_ids uuid[];
 BEGIN
-  PERFORM pg_advisory_xact_lock(hashtextextended(subscription_id::text, 93))
-  FROM (SELECT DISTINCT subscription_id FROM inserted_orders WHERE subscription_id IS NOT NULL ORDER BY subscription_id) AS locked;
+  -- Row locks, not advisory ones: they take no room in the lock table, however many a statement writes.
+  IF EXISTS (SELECT 1 FROM inserted_orders WHERE subscription_id IS NOT NULL) THEN
+    PERFORM 1 FROM subscriptions WHERE id IN (SELECT subscription_id FROM inserted_orders) ORDER BY id FOR NO KEY UPDATE;
+  END IF;
   SELECT array_agg(id) INTO order_ids FROM inserted_orders;
   INSERT INTO metric_order_days SELECT * FROM metric_order_rows(order_ids);
   RETURN NULL;
@@ -163,7 +168,9 @@ CREATE TRIGGER orders_metrics_delete BEFORE DELETE ON orders FOR EACH ROW EXECUT
 
 -- A subscription's rows, counted `sign` times (+1 as it now is, -1 as it was).
 CREATE FUNCTION metric_subscription_rows(subscription subscriptions, sign integer)
-RETURNS SETOF metric_subscription_days LANGUAGE sql STABLE AS $$
+RETURNS SETOF metric_subscription_days LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN QUERY
   WITH described AS (
     SELECT p.type AS price_type,
       sign * CASE WHEN subscription.recurring_interval = 'year' THEN round(subscription.amount::numeric / 12)
@@ -176,8 +183,8 @@ RETURNS SETOF metric_subscription_days LANGUAGE sql STABLE AS $$
   UNION ALL
   SELECT subscription.organization_id, subscription.product_id, price_type,
     (subscription.ended_at AT TIME ZONE 'UTC')::date, false, 0, 0, sign, coalesce(mrr, 0)::bigint
-  FROM described WHERE subscription.ended_at IS NOT NULL
-$$;
+  FROM described WHERE subscription.ended_at IS NOT NULL;
+END $$;
 
 CREATE FUNCTION metric_subscriptions_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

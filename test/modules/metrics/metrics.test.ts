@@ -157,8 +157,9 @@ async function fillRandomHistory(sdk: Polar, organizationId: string, seed: numbe
   }
 
   // Orders one by one, in batches of varied sizes, and five at once for the same subscription.
+  // Five renewals at once of one subscription, 40 days after it started: one renewed subscription.
   const concurrentSubscription = orders.find((row) => row.subscription_id)!;
-  const racers = [1, 2, 3, 4, 5].map(() => ({ ...order(monthly, 100, new Date(concurrentSubscription.created_at.getTime() + 60_000), concurrentSubscription.subscription_id) }));
+  const racers = [1, 2, 3, 4, 5].map(() => ({ ...order(monthly, 100, new Date(concurrentSubscription.created_at.getTime() + 40 * DAY_MS), concurrentSubscription.subscription_id) }));
   await Promise.all(racers.map((row) => transaction(floe.db, async (trx) => {
     await trx.insertInto('orders').values(row).execute();
     await sql`SELECT pg_sleep(0.05)`.execute(trx);
