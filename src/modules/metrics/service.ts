@@ -53,7 +53,7 @@ async function metricsFrom(source: BucketSource, db: Queryable, subject: Merchan
   if (timestamps.length === 0) return { periods: [], metrics };
 
   const filters: MetricFilters = { organizationId: query.organization_id, productId: query.product_id, productPriceType: query.product_price_type };
-  const range: BucketRange = { unit: query.interval, from: truncate(timestamps[0]!, query.interval), to: nextBucket(truncate(timestamps.at(-1)!, query.interval), query.interval) };
+  const range: BucketRange = { unit: query.interval, from: truncate(timestamps[0]!, query.interval), to: step(truncate(timestamps.at(-1)!, query.interval), query.interval) };
   const [orders, subscriptions] = await source(db, subject, filters, range);
   return { periods: assemble(timestamps, query.interval, orders, subscriptions), metrics };
 }
@@ -164,10 +164,6 @@ function truncate(at: Date, interval: Interval): Date {
     case 'year':
       return new Date(Date.UTC(year, 0, 1));
   }
-}
-
-function nextBucket(start: Date, interval: Interval): Date {
-  return step(start, interval);
 }
 
 /** A bucket as PostgreSQL writes a timestamp: `2024-01-31 00:00:00`. */

@@ -61,27 +61,26 @@ export type BillingChange = Pick<
   'id' | 'status' | 'current_period_start' | 'current_period_end' | 'due_at' | 'payment_attempts' | 'proration_amount' | 'canceled_at' | 'ended_at' | 'modified_at'
 >;
 
-/** One statement writing the billing changes of many subscriptions (the last of a batch's transaction). */
-export function writeBillingChanges(writer: Writer, changes: BillingChange[]) {
+/**
+ * One UPDATE setting each subscription to its own values: `changes` go as one JSON record set,
+ * read with the given columns and their PostgreSQL types.
+ */
+function updateEach<T extends { id: string }>(writer: Writer, changes: T[], columns: Record<Exclude<keyof T, 'id'> & string, string>) {
+  const names = Object.keys(columns) as (Exclude<keyof T, 'id'> & string)[];
+  const record = sql.raw(`change(id uuid, ${names.map((name) => `${name} ${columns[name]}`).join(', ')})`);
   return writer
     .updateTable('subscriptions')
-    .from(
-      sql<BillingChange>`jsonb_to_recordset(${JSON.stringify(changes)}::jsonb)`.as(
-        sql`change(id uuid, status text, current_period_start timestamptz, current_period_end timestamptz, due_at timestamptz, payment_attempts integer, proration_amount integer, canceled_at timestamptz, ended_at timestamptz, modified_at timestamptz)`,
-      ),
-    )
-    .set({
-      status: sql`change.status`,
-      current_period_start: sql`change.current_period_start`,
-      current_period_end: sql`change.current_period_end`,
-      due_at: sql`change.due_at`,
-      payment_attempts: sql`change.payment_attempts`,
-      proration_amount: sql`change.proration_amount`,
-      canceled_at: sql`change.canceled_at`,
-      ended_at: sql`change.ended_at`,
-      modified_at: sql`change.modified_at`,
-    })
+    .from(sql<{ id: string }>`jsonb_to_recordset(${JSON.stringify(changes)}::jsonb)`.as(record))
+    .set(Object.fromEntries(names.map((name) => [name, sql.ref(`change.${name}`)])) as Updateable<Tables['subscriptions']>)
     .whereRef('subscriptions.id', '=', sql.ref('change.id'));
+}
+
+/** One statement writing the billing changes of many subscriptions (the last of a batch's transaction). */
+export function writeBillingChanges(writer: Writer, changes: BillingChange[]) {
+  return updateEach(writer, changes, {
+    status: 'text', current_period_start: 'timestamptz', current_period_end: 'timestamptz', due_at: 'timestamptz', payment_attempts: 'integer',
+    proration_amount: 'integer', canceled_at: 'timestamptz', ended_at: 'timestamptz', modified_at: 'timestamptz',
+  });
 }
 
 export interface SubscriptionFilters {
@@ -140,25 +139,9 @@ export type Cancellation = Pick<
 /** One statement writing many cancellations; answers the subscriptions as they now are. */
 export async function writeCancellations(trx: Transaction, changes: Cancellation[]): Promise<SubscriptionRow[]> {
   if (changes.length === 0) return [];
-  await trx
-    .updateTable('subscriptions')
-    .from(
-      sql<Cancellation>`jsonb_to_recordset(${JSON.stringify(changes)}::jsonb)`.as(
-        sql`change(id uuid, status text, cancel_at_period_end boolean, canceled_at timestamptz, ends_at timestamptz, ended_at timestamptz, due_at timestamptz, customer_cancellation_reason text, customer_cancellation_comment text, modified_at timestamptz)`,
-      ),
-    )
-    .set({
-      status: sql`change.status`,
-      cancel_at_period_end: sql`change.cancel_at_period_end`,
-      canceled_at: sql`change.canceled_at`,
-      ends_at: sql`change.ends_at`,
-      ended_at: sql`change.ended_at`,
-      due_at: sql`change.due_at`,
-      customer_cancellation_reason: sql`change.customer_cancellation_reason`,
-      customer_cancellation_comment: sql`change.customer_cancellation_comment`,
-      modified_at: sql`change.modified_at`,
-    })
-    .whereRef('subscriptions.id', '=', sql.ref('change.id'))
-    .execute();
+  await updateEach(trx, changes, {
+    status: 'text', cancel_at_period_end: 'boolean', canceled_at: 'timestamptz', ends_at: 'timestamptz', ended_at: 'timestamptz', due_at: 'timestamptz',
+    customer_cancellation_reason: 'text', customer_cancellation_comment: 'text', modified_at: 'timestamptz',
+  }).execute();
   return trx.selectFrom('subscriptions').selectAll().where('id', 'in', changes.map((change) => change.id)).orderBy('id').execute();
 }
