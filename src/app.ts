@@ -9,7 +9,9 @@ import type { DatabaseHandle } from './kit/db.js';
 import { createHttpServer, registerAuthentication, registerErrorHandling, type App } from './kit/http.js';
 import { registerAccessTokenResolvers } from './modules/access-token/service.js';
 import { registerCustomerSessionResolver } from './modules/customer-session/token.js';
+import { registerUserSessionResolver } from './modules/user-session/service.js';
 import { organizationRoutes } from './modules/organization/routes.js';
+import { userRoutes } from './modules/user/routes.js';
 import { productRoutes } from './modules/product/routes.js';
 import { fileRoutes } from './modules/file/routes.js';
 import { customerRoutes } from './modules/customer/routes.js';
@@ -21,6 +23,7 @@ import { customerSessionCodeRoutes, customerSessionRoutes } from './modules/cust
 import { webhookRoutes } from './modules/webhook/routes.js';
 import { checkoutPages } from './pages/checkout.js';
 import { portalPages } from './pages/portal.js';
+import { dashboardPages } from './pages/dashboard.js';
 import { benefitRoutes } from './modules/benefit/routes.js';
 import { customFieldRoutes } from './modules/custom-field/routes.js';
 import { discountRoutes } from './modules/discount/routes.js';
@@ -37,6 +40,7 @@ import { TestPaymentProcessor } from './payments/test-processor.js';
 
 /** Each module's routes, in the order they appear in the API reference. */
 const MODULE_ROUTES: ((app: App, context: Context) => void)[] = [
+  userRoutes,
   organizationRoutes,
   productRoutes,
   benefitRoutes,
@@ -62,6 +66,7 @@ const MODULE_ROUTES: ((app: App, context: Context) => void)[] = [
   testClockRoutes,
   checkoutPages,
   portalPages,
+  dashboardPages,
 ];
 
 export async function buildApp(config: Config, database: DatabaseHandle): Promise<{ app: App; context: Context }> {
@@ -70,6 +75,7 @@ export async function buildApp(config: Config, database: DatabaseHandle): Promis
   const authenticator = new Authenticator(db, config.secret);
   registerAccessTokenResolvers(authenticator);
   registerCustomerSessionResolver(authenticator);
+  registerUserSessionResolver(authenticator);
   const context: Context = { config, db, notifications: database.notifications, authenticator, storage: createStorage(config), payments: new TestPaymentProcessor(), log: app.log };
 
   registerErrorHandling(app);

@@ -8,7 +8,6 @@
 // on every query, and a change of membership reaches every process within the same window.
 import { createHmac } from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
-import type { FastifyRequest } from 'fastify';
 import type { Queryable } from './db.js';
 import { BearerError, NotPermitted, Unauthorized, ValidationError } from './errors.js';
 import { clock } from './clock.js';
@@ -58,14 +57,48 @@ export interface AuthRequirement {
   scopes?: readonly Scope[];
 }
 
-/** `R` in Polar's terms: any of read or write of the resource. */
+/** The scope a dashboard session holds (never grantable to a token): it passes every R and W check. */
+export const WEB_DEFAULT: Scope = 'web_default';
+
+/** `R` in Polar's terms: any of read or write of the resource, or a dashboard session. */
 export function readScopes(resource: string): Scope[] {
-  return [`${resource}:read`, `${resource}:write`];
+  return [WEB_DEFAULT, `${resource}:read`, `${resource}:write`];
 }
 
-/** `W` in Polar's terms: the write scope of the resource. */
+/** `W` in Polar's terms: the write scope of the resource, or a dashboard session. */
 export function writeScopes(resource: string): Scope[] {
-  return [`${resource}:write`];
+  return [WEB_DEFAULT, `${resource}:write`];
+}
+
+/** The dashboard's session cookie; its value is a `polar_us_` token, resolved only from the cookie. */
+export const SESSION_COOKIE = 'floe_session';
+
+/** How a request presents its token: an Authorization header, or the dashboard's session cookie. */
+export type CredentialSource = 'bearer' | 'cookie';
+
+export interface Credential {
+  token: string;
+  via: CredentialSource;
+}
+
+/** A cookie's value from a Cookie header. */
+export function cookieValue(cookieHeader: string | undefined, name: string): string | undefined {
+  for (const part of (cookieHeader ?? '').split(';')) {
+    const index = part.indexOf('=');
+    if (index > 0 && part.slice(0, index).trim() === name) return decodeURIComponent(part.slice(index + 1).trim());
+  }
+  return undefined;
+}
+
+/**
+ * The request's credential: the Authorization header when it carries a bearer token (what the SDK
+ * sends), else the dashboard's session cookie. A request never mixes the two.
+ */
+export function credentialOf(headers: { authorization?: string; cookie?: string }): Credential | undefined {
+  const bearer = parseBearer(headers.authorization);
+  if (bearer !== undefined) return { token: bearer, via: 'bearer' };
+  const session = headers.cookie ? cookieValue(headers.cookie, SESSION_COOKIE) : undefined;
+  return session ? { token: session, via: 'cookie' } : undefined;
 }
 
 export const MERCHANT: readonly SubjectKind[] = ['user', 'organization'];
@@ -82,7 +115,7 @@ const TOKEN_CACHE_MS = 500;
 const TOKEN_CACHE_MAX = 10_000;
 
 export class Authenticator {
-  private readonly resolvers = new Map<string, TokenResolver>();
+  private readonly resolvers = new Map<string, { resolver: TokenResolver; via: CredentialSource }>();
   /**
    * Recent lookups by the token as presented. This lives only in the process's memory and only for
    * TOKEN_CACHE_MS (the database keeps nothing but HMACs); keying it by the HMAC would cost every
@@ -101,8 +134,17 @@ export class Authenticator {
     return createHmac('sha256', this.secret).update(token).digest('hex');
   }
 
-  registerResolver(prefix: string, resolver: TokenResolver): void {
-    this.resolvers.set(prefix, resolver);
+  /** `via`: where tokens of this prefix are accepted from (a session token only from its cookie). */
+  registerResolver(prefix: string, resolver: TokenResolver, via: CredentialSource = 'bearer'): void {
+    this.resolvers.set(prefix, { resolver, via });
+  }
+
+  /**
+   * The CSRF token of a dashboard session: a keyed hash of the session token, so it needs no
+   * storage, differs per session and dies with it. Pages put it in a header of every write.
+   */
+  csrfToken(sessionToken: string): string {
+    return createHmac('sha256', this.secret).update(`csrf:${sessionToken}`).digest('base64url');
   }
 
   /** Forgets cached lookups, e.g. right after this process revoked a token. */
@@ -111,22 +153,24 @@ export class Authenticator {
     this.pending.clear();
   }
 
-  async resolve(authorization: string | undefined): Promise<Subject | null> {
-    const token = parseBearer(authorization);
-    if (token === undefined) return { kind: 'anonymous' };
-    const cached = this.cachedSubject(token);
+  /** The subject of an Authorization header (a bearer token), or of a credential already parsed. */
+  async resolve(authorization: string | Credential | undefined): Promise<Subject | null> {
+    const credential = typeof authorization === 'string' ? credentialOf({ authorization }) : authorization;
+    if (credential === undefined) return { kind: 'anonymous' };
+    const key = cacheKey(credential);
+    const cached = this.cachedSubject(key);
     if (cached !== undefined) return cached;
-    let lookup = this.pending.get(token);
+    let lookup = this.pending.get(key);
     if (!lookup) {
-      lookup = this.lookup(token).finally(() => this.pending.delete(token));
-      this.pending.set(token, lookup);
+      lookup = this.lookup(credential).finally(() => this.pending.delete(key));
+      this.pending.set(key, lookup);
     }
     const resolved = await lookup;
     if (resolved) {
       if (this.cache.size >= TOKEN_CACHE_MAX) this.cache.clear();
-      this.cache.set(token, { token: resolved, cachedUntil: Date.now() + TOKEN_CACHE_MS });
+      this.cache.set(key, { token: resolved, cachedUntil: Date.now() + TOKEN_CACHE_MS });
     } else {
-      this.cache.delete(token);
+      this.cache.delete(key);
     }
     return subjectOf(resolved);
   }
@@ -136,29 +180,28 @@ export class Authenticator {
    * than TOKEN_CACHE_MS ago. `undefined` means a lookup is needed. Most requests take this path,
    * so it stays synchronous (no promise, no extra tick).
    */
-  resolveCached(authorization: string | undefined): Subject | null | undefined {
-    const token = parseBearer(authorization);
-    if (token === undefined) return { kind: 'anonymous' };
-    return this.cachedSubject(token);
+  resolveCached(credential: Credential | undefined): Subject | null | undefined {
+    if (credential === undefined) return { kind: 'anonymous' };
+    return this.cachedSubject(cacheKey(credential));
   }
 
-  private cachedSubject(token: string): Subject | null | undefined {
-    const cached = this.cache.get(token);
+  private cachedSubject(key: string): Subject | null | undefined {
+    const cached = this.cache.get(key);
     if (!cached || cached.cachedUntil <= Date.now()) return undefined;
     return subjectOf(cached.token);
   }
 
-  private async lookup(token: string): Promise<ResolvedToken | null> {
-    for (const [prefix, resolver] of this.resolvers) {
-      if (token.startsWith(prefix)) return resolver(this.db, this.hashToken(token));
+  private async lookup(credential: Credential): Promise<ResolvedToken | null> {
+    for (const [prefix, { resolver, via }] of this.resolvers) {
+      if (credential.token.startsWith(prefix)) return via === credential.via ? resolver(this.db, this.hashToken(credential.token)) : null;
     }
     return null;
   }
+}
 
-  /** Resolves the request's subject and checks it against what the route requires. */
-  async authenticate(request: FastifyRequest, requirement: AuthRequirement): Promise<Subject> {
-    return checkSubject(await this.resolve(request.headers.authorization), requirement);
-  }
+/** Bearer tokens are keyed as presented (most requests); a cookie's value under its own key. */
+function cacheKey(credential: Credential): string {
+  return credential.via === 'bearer' ? credential.token : `cookie:${credential.token}`;
 }
 
 function subjectOf(resolved: ResolvedToken | null): Subject | null {

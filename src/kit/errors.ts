@@ -49,6 +49,13 @@ export class NotPermitted extends PolarError {
   }
 }
 
+/** A rate limit was hit; `retryAfterSeconds` is when the caller may try again. */
+export class TooManyRequests extends PolarError {
+  constructor(retryAfterSeconds: number, detail = 'Too many requests: try again later.') {
+    super(429, 'TooManyRequests', detail, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
+  }
+}
+
 export class ResourceNotFound extends PolarError {
   constructor(detail = 'Not found') {
     super(404, 'ResourceNotFound', detail);

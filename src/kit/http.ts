@@ -5,8 +5,9 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { checkSubject, type Authenticator, type AuthRequirement, type CustomerSubject, type MerchantSubject, type Subject } from './auth.js';
-import { PolarError, RequestValidationError, type ValidationIssue } from './errors.js';
+import { timingSafeEqual } from 'node:crypto';
+import { checkSubject, credentialOf, type Authenticator, type AuthRequirement, type Credential, type CustomerSubject, type MerchantSubject, type Subject } from './auth.js';
+import { NotPermitted, PolarError, RequestValidationError, type ValidationIssue } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -62,8 +63,20 @@ export function createHttpServer(options: { logLevel: string }): App {
   return app;
 }
 
-/** Authenticates every route that declares `config.auth`, before its body is read. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+export const CSRF_HEADER = 'x-csrf-token';
+
+/**
+ * Authenticates every route that declares `config.auth`, before its body is read. A dashboard
+ * session (the cookie) must also send its CSRF token with every write: the cookie is SameSite=Lax,
+ * and the header is what no other site's form or script can add.
+ */
 export function registerAuthentication(app: App, authenticator: Authenticator): void {
+  const checkCsrf = (request: FastifyRequest, credential: Credential | undefined) => {
+    if (credential?.via !== 'cookie' || SAFE_METHODS.has(request.method)) return;
+    const sent = request.headers[CSRF_HEADER];
+    if (typeof sent !== 'string' || !sameText(sent, authenticator.csrfToken(credential.token))) throw new NotPermitted('Missing or invalid CSRF token.');
+  };
   // Callback style: a cached token is checked without a promise or an extra tick.
   app.addHook('onRequest', (request, _reply, done) => {
     const requirement = request.routeOptions.config.auth;
@@ -71,23 +84,32 @@ export function registerAuthentication(app: App, authenticator: Authenticator): 
       request.subject = { kind: 'anonymous' };
       return done();
     }
+    const credential = credentialOf(request.headers);
     try {
-      const cached = authenticator.resolveCached(request.headers.authorization);
+      const cached = authenticator.resolveCached(credential);
       if (cached !== undefined) {
         request.subject = checkSubject(cached, requirement);
+        checkCsrf(request, credential);
         return done();
       }
     } catch (error) {
       return done(error as Error);
     }
-    authenticator.authenticate(request, requirement).then(
-      (subject) => {
-        request.subject = subject;
-        done();
-      },
-      (error: Error) => done(error),
-    );
+    authenticator
+      .resolve(credential)
+      .then((subject) => {
+        request.subject = checkSubject(subject, requirement);
+        checkCsrf(request, credential);
+      })
+      .then(() => done(), (error: Error) => done(error));
   });
+}
+
+/** Compares two strings in time independent of where they differ. */
+export function sameText(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 const serializedBodies = new WeakMap<object, ReturnType<FastifyReply['serialize']>>();

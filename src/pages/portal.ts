@@ -195,7 +195,7 @@ export function portalPages(app: App, context: Context): void {
   async function customerOf(request: FastifyRequest, organization: Organization): Promise<CustomerSubject | undefined> {
     const token = cookieOf(request);
     if (!token) return undefined;
-    const subject = await authenticator.resolve(`Bearer ${token}`).catch(() => null);
+    const subject = await authenticator.resolve({ token, via: 'bearer' }).catch(() => null);
     return subject?.kind === 'customer' && subject.organizationId === organization.id ? subject : undefined;
   }
 

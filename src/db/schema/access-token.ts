@@ -16,3 +16,22 @@ export interface AccessTokensTable {
   last_used_at: NullableTimestamp;
 }
 export type AccessTokenRow = Selectable<AccessTokensTable>;
+
+export interface UserSessionsTable {
+  id: string;
+  created_at: Timestamp;
+  user_id: string;
+  token_hash: string;
+  user_agent: string;
+  expires_at: Timestamp;
+}
+
+export interface LoginCodesTable {
+  id: string;
+  created_at: Timestamp;
+  email: string;
+  user_id: string | null;
+  code_hash: string | null;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+}

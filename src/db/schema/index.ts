@@ -1,5 +1,5 @@
 // Every table Floe has, as Kysely sees it. One file per aggregate; add a module's tables here.
-import type { AccessTokensTable } from './access-token.js';
+import type { AccessTokensTable, LoginCodesTable, UserSessionsTable } from './access-token.js';
 import type {
   BenefitGrantsTable,
   BenefitsTable,
@@ -40,6 +40,8 @@ export interface Tables {
   organizations: OrganizationsTable;
   user_organizations: UserOrganizationsTable;
   access_tokens: AccessTokensTable;
+  user_sessions: UserSessionsTable;
+  login_codes: LoginCodesTable;
   events: EventsTable;
   files: FilesTable;
   custom_fields: CustomFieldsTable;

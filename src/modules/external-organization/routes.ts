@@ -1,4 +1,4 @@
-import type { Subject } from '../../kit/auth.js';
+import { WEB_DEFAULT, type Subject } from '../../kit/auth.js';
 import type { Context } from '../../kit/context.js';
 import type { App } from '../../kit/http.js';
 import type { ReaderSubject } from './repository.js';
@@ -17,7 +17,7 @@ export function externalOrganizationRoutes(app: App, { db }: Context): void {
   const tags = ['external_organizations'];
   app.get('/v1/external_organizations/', {
     schema: { tags, summary: 'List External Organizations', operationId: 'external_organizations:list', querystring: ExternalOrganizationListQuery, response: { 200: ListResourceExternalOrganization } },
-    config: { auth: { subjects: READERS, scopes: ['external_organizations:read'] } },
+    config: { auth: { subjects: READERS, scopes: [WEB_DEFAULT, 'external_organizations:read'] } },
     handler: (request) => service.listExternalOrganizations(db, readerOf(request.subject), request.query),
   });
 }

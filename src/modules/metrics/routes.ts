@@ -1,4 +1,4 @@
-import { MERCHANT } from '../../kit/auth.js';
+import { MERCHANT, WEB_DEFAULT } from '../../kit/auth.js';
 import type { Context } from '../../kit/context.js';
 import { merchantOf, type App } from '../../kit/http.js';
 import { MetricsLimits, MetricsQuery, MetricsResponse } from './schemas.js';
@@ -16,13 +16,13 @@ export function metricsRoutes(app: App, { db }: Context): void {
       querystring: MetricsQuery,
       response: { 200: MetricsResponse },
     },
-    config: { auth: { subjects: MERCHANT, scopes: ['metrics:read'] } },
+    config: { auth: { subjects: MERCHANT, scopes: [WEB_DEFAULT, 'metrics:read'] } },
     handler: (request) => service.getMetrics(db, merchantOf(request), request.query),
   });
 
   app.get('/v1/metrics/limits', {
     schema: { tags, summary: 'Get Metrics Limits', description: 'Get the interval limits for the metrics endpoint.', operationId: 'metrics:limits', response: { 200: MetricsLimits } },
-    config: { auth: { subjects: MERCHANT, scopes: ['metrics:read'] } },
+    config: { auth: { subjects: MERCHANT, scopes: [WEB_DEFAULT, 'metrics:read'] } },
     handler: () => service.getLimits(),
   });
 }
