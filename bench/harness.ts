@@ -292,3 +292,41 @@ export function openEventStream(agent: Agent, url: string, until: (event: Record
     request.end();
   });
 }
+
+/**
+ * Buyers in a loop for `seconds`, as Polar's checkout page buys: create a checkout (merchant API),
+ * listen on its stream, confirm with a test card, wait for the success. Buyer `n` talks to
+ * `urlOf(n)` (one Floe, or several behind a pretend load balancer).
+ */
+export async function buyFor(
+  agent: Agent,
+  options: { seconds: number; buyers: number; urlOf: (buyer: number) => string; token: string; priceId: string },
+): Promise<{ latencies: number[]; errors: number; elapsed: number }> {
+  const authorization = { authorization: `Bearer ${options.token}` };
+  const latencies: number[] = [];
+  let errors = 0;
+  const deadline = Date.now() + options.seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: options.buyers }, async (_, buyer) => {
+      const floeUrl = options.urlOf(buyer);
+      while (Date.now() < deadline) {
+        const begin = performance.now();
+        try {
+          const checkout = await jsonRequest(agent, `${floeUrl}/v1/checkouts/custom/`, { method: 'POST', headers: authorization, body: { product_price_id: options.priceId } });
+          const client = `${floeUrl}/v1/checkouts/custom/client/${checkout.client_secret as string}`;
+          const stream = await openEventStream(agent, `${client}/stream`, (event) => (event.payload as { status?: string }).status === 'succeeded');
+          await jsonRequest(agent, `${client}/confirm`, {
+            method: 'POST',
+            body: { customer_email: `buyer${buyer}@example.com`, customer_name: 'Bench Buyer', customer_billing_address: { country: 'US' }, confirmation_token_id: 'tok_visa' },
+          });
+          await stream.event;
+          latencies.push(performance.now() - begin);
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  return { latencies, errors, elapsed: (performance.now() - started) / 1000 };
+}

@@ -16,13 +16,14 @@ import { webhookCase } from './cases/webhooks.js';
 import { licenseKeyCase } from './cases/license-keys.js';
 import { renewalCase } from './cases/renewals.js';
 import { metricsCase } from './cases/metrics.js';
+import { processesCase } from './cases/processes.js';
 import type { Baseline, BenchCase, CaseResult } from './cases/types.js';
 
 /** Rounds of a case measured against its baseline (baseline, case, …), and the length of each measurement. */
 const PAIRED_ROUNDS = 3;
 const PAIRED_SECONDS = 5;
 
-const CASES: BenchCase[] = [organizationCase, productCase, purchaseCase, webhookCase, licenseKeyCase, renewalCase, metricsCase];
+const CASES: BenchCase[] = [organizationCase, productCase, purchaseCase, webhookCase, licenseKeyCase, renewalCase, metricsCase, processesCase];
 
 const only = process.argv.slice(2);
 const cases = only.length > 0 ? CASES.filter((benchCase) => only.includes(benchCase.name)) : CASES;

@@ -1,4 +1,5 @@
-// Builds the Fastify app: the platform (errors, auth, OpenAPI, docs, health), then each module's routes.
+// Builds the Fastify app: the platform (errors, limits, auth, OpenAPI, docs, health), then every
+// module's token kinds and routes (src/modules.ts).
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { sql } from 'kysely';
@@ -7,79 +8,25 @@ import { Authenticator } from './kit/auth.js';
 import type { Context } from './kit/context.js';
 import type { DatabaseHandle } from './kit/db.js';
 import { createHttpServer, registerAuthentication, registerErrorHandling, type App } from './kit/http.js';
-import { registerAccessTokenResolvers } from './modules/access-token/service.js';
-import { registerCustomerSessionResolver } from './modules/customer-session/token.js';
-import { registerUserSessionResolver } from './modules/user-session/service.js';
-import { organizationRoutes } from './modules/organization/routes.js';
-import { userRoutes } from './modules/user/routes.js';
-import { productRoutes } from './modules/product/routes.js';
-import { fileRoutes } from './modules/file/routes.js';
-import { customerRoutes } from './modules/customer/routes.js';
-import { checkoutRoutes } from './modules/checkout/routes.js';
-import { checkoutLinkRoutes } from './modules/checkout-link/routes.js';
-import { orderRoutes } from './modules/order/routes.js';
-import { subscriptionRoutes } from './modules/subscription/routes.js';
-import { customerSessionCodeRoutes, customerSessionRoutes } from './modules/customer-session/routes.js';
-import { webhookRoutes } from './modules/webhook/routes.js';
-import { checkoutPages } from './pages/checkout.js';
-import { portalPages } from './pages/portal.js';
-import { dashboardPages } from './pages/dashboard.js';
-import { benefitRoutes } from './modules/benefit/routes.js';
-import { customFieldRoutes } from './modules/custom-field/routes.js';
-import { discountRoutes } from './modules/discount/routes.js';
-import { customerLicenseKeyRoutes, licenseKeyRoutes } from './modules/license-key/routes.js';
-import { downloadableRoutes } from './modules/downloadable/routes.js';
-import { customerPortalRoutes } from './modules/customer-portal/routes.js';
-import { advertisementRoutes } from './modules/advertisement/routes.js';
-import { metricsRoutes } from './modules/metrics/routes.js';
-import { testClockRoutes } from './modules/test-clock/routes.js';
-import { externalOrganizationRoutes } from './modules/external-organization/routes.js';
-import { repositoryRoutes } from './modules/repository/routes.js';
+import { postgresRateLimitStore, redisRateLimitStore, registerRateLimits } from './kit/rate-limit.js';
+import { openReadReplica, registerReadYourWrites } from './kit/read-replica.js';
+import { MODULES } from './modules.js';
 import { createStorage } from './storage/index.js';
 import { TestPaymentProcessor } from './payments/test-processor.js';
 
-/** Each module's routes, in the order they appear in the API reference. */
-const MODULE_ROUTES: ((app: App, context: Context) => void)[] = [
-  userRoutes,
-  organizationRoutes,
-  productRoutes,
-  benefitRoutes,
-  customFieldRoutes,
-  discountRoutes,
-  fileRoutes,
-  customerRoutes,
-  customerSessionRoutes,
-  customerSessionCodeRoutes,
-  checkoutRoutes,
-  checkoutLinkRoutes,
-  orderRoutes,
-  subscriptionRoutes,
-  licenseKeyRoutes,
-  customerLicenseKeyRoutes,
-  downloadableRoutes,
-  customerPortalRoutes,
-  advertisementRoutes,
-  webhookRoutes,
-  metricsRoutes,
-  externalOrganizationRoutes,
-  repositoryRoutes,
-  testClockRoutes,
-  checkoutPages,
-  portalPages,
-  dashboardPages,
-];
-
-export async function buildApp(config: Config, database: DatabaseHandle): Promise<{ app: App; context: Context }> {
+/** `replica`: a streaming replica of the database (DATABASE_READ_URL) for the reads that may lag. */
+export async function buildApp(config: Config, database: DatabaseHandle, replica?: DatabaseHandle): Promise<{ app: App; context: Context }> {
   const db = database.db;
-  const app = createHttpServer({ logLevel: config.logLevel });
+  const app = createHttpServer({ logLevel: config.logLevel, requestTimeLimitMs: config.requestTimeLimitMs });
   const authenticator = new Authenticator(db, config.secret);
-  registerAccessTokenResolvers(authenticator);
-  registerCustomerSessionResolver(authenticator);
-  registerUserSessionResolver(authenticator);
-  const context: Context = { config, db, notifications: database.notifications, authenticator, storage: createStorage(config), payments: new TestPaymentProcessor(), log: app.log };
+  for (const module of MODULES) module.tokens?.(authenticator);
+  const reader = replica ? openReadReplica(database, replica) : undefined;
+  const context: Context = { config, db, readDb: reader?.readDb ?? db, notifications: database.notifications, authenticator, storage: createStorage(config), payments: new TestPaymentProcessor(), log: app.log };
 
   registerErrorHandling(app);
+  registerRateLimits(app, config.redisUrl ? redisRateLimitStore(config.redisUrl) : postgresRateLimitStore(db), config.rateLimits);
   registerAuthentication(app, authenticator);
+  if (reader) registerReadYourWrites(app, reader);
 
   await app.register(swagger, {
     openapi: {
@@ -102,6 +49,6 @@ export async function buildApp(config: Config, database: DatabaseHandle): Promis
     }
   });
 
-  for (const routes of MODULE_ROUTES) routes(app, context);
+  for (const module of MODULES) module.routes?.(app, context);
   return { app, context };
 }

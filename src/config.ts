@@ -9,6 +9,11 @@ export interface Config {
   host: string;
   /** An external PostgreSQL; when absent Floe runs its embedded one in `dataDir`. */
   databaseUrl: string | undefined;
+  /**
+   * A streaming replica of that PostgreSQL: reads that may lag (lists, metrics, the portal's lists)
+   * go there, everything else to the primary (src/kit/read-replica.ts).
+   */
+  databaseReadUrl: string | undefined;
   /** Connections each process keeps to PostgreSQL. */
   databasePoolSize: number;
   dataDir: string;
@@ -33,6 +38,16 @@ export interface Config {
   testMode: boolean;
   /** Days between a failed renewal charge and each retry (the last failing ends the subscription). */
   dunningRetryDays: number[];
+  /**
+   * Rate limits on the public endpoints (src/kit/rate-limit.ts). On by default for a public
+   * FLOE_BASE_URL; off for one on this machine, where a test suite calls from one address far
+   * faster than any buyer (FLOE_RATE_LIMITS=true turns them on there).
+   */
+  rateLimits: boolean;
+  /** Where rate-limit counters live when set (else PostgreSQL). */
+  redisUrl: string | undefined;
+  /** How long a request may take before it is answered 503 (and a client may take to send it). */
+  requestTimeLimitMs: number;
 }
 
 /** Whether a URL points at this machine (local development, tests) rather than a deployment. */
@@ -136,6 +151,7 @@ export function readConfig(environment: Environment = process.env): Config {
   const port = readPort(environment);
   const host = environment.HOST || '127.0.0.1';
   const databaseUrl = readUrl('DATABASE_URL', environment.DATABASE_URL, ['postgres:', 'postgresql:']);
+  const databaseReadUrl = readUrl('DATABASE_READ_URL', environment.DATABASE_READ_URL, ['postgres:', 'postgresql:']);
   const rawDataDir = environment.FLOE_DATA_DIR || './.floe';
   const dataDir = isAbsolute(rawDataDir) ? rawDataDir : resolve(process.cwd(), rawDataDir);
   try {
@@ -156,6 +172,7 @@ export function readConfig(environment: Environment = process.env): Config {
     port,
     host,
     databaseUrl,
+    databaseReadUrl,
     databasePoolSize: readPositiveInteger('FLOE_DATABASE_POOL_SIZE', environment.FLOE_DATABASE_POOL_SIZE, DEFAULT_POOL_SIZE),
     dataDir,
     baseUrl,
@@ -175,6 +192,9 @@ export function readConfig(environment: Environment = process.env): Config {
     emailFrom: environment.FLOE_EMAIL_FROM || 'Floe <noreply@floe.localhost>',
     testMode: readTestMode(environment, baseUrl),
     dunningRetryDays: readDayList('FLOE_DUNNING_RETRY_DAYS', environment.FLOE_DUNNING_RETRY_DAYS, [3, 5, 7]),
+    rateLimits: readBoolean('FLOE_RATE_LIMITS', environment.FLOE_RATE_LIMITS, !isLocalUrl(baseUrl)),
+    redisUrl: readUrl('REDIS_URL', environment.REDIS_URL, ['redis:', 'rediss:']),
+    requestTimeLimitMs: readPositiveInteger('FLOE_REQUEST_TIME_LIMIT_MS', environment.FLOE_REQUEST_TIME_LIMIT_MS, 30_000),
   };
 }
 

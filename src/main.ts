@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `floe` command: serve, worker, migrate, bootstrap, token, clock, github.
+// The `floe` command: serve, worker, migrate, bootstrap, token, clock, github, oauth2.
 import { parseArgs } from 'node:util';
 import { buildApp } from './app.js';
 import { ConfigError, readConfig, type Config } from './config.js';
@@ -11,6 +11,7 @@ import { PolarError } from './kit/errors.js';
 import { createAccessToken, revokeAccessToken } from './modules/access-token/service.js';
 import { IntegrationError } from './modules/benefit/integrations.js';
 import { linkGitHubAccount } from './modules/external-organization/service.js';
+import { rotateSigningKey } from './modules/oauth2/keys.js';
 import { progressDisplay } from './modules/demo/progress.js';
 import { fillDemo } from './modules/demo/service.js';
 import { advanceTestClock, getTestClock } from './modules/test-clock/service.js';
@@ -23,6 +24,7 @@ const USAGE = `Usage: floe <command> [options]
 
 Commands:
   serve                 Serve the API and pages, with an in-process worker (default)
+      [--no-worker]     The API and pages only: background work is left to floe worker processes
   worker                Run background workers only
   migrate               Apply database migrations and exit
   bootstrap             Create (or reuse) a user, an organization and a token
@@ -42,6 +44,8 @@ Commands:
   github link           Link a GitHub user or organization and its repositories to an organization
       --org-slug S --github-org NAME [--json]   (read with FLOE_GITHUB_TOKEN from FLOE_GITHUB_API_URL;
                         the worker refreshes linked accounts every 6 hours)
+  oauth2 rotate-key     Make a new key to sign OpenID Connect ID tokens with [--json]; the old key
+                        stays in the JWKS until the ID tokens it signed have expired (an hour)
 
 Settings come from the environment: PORT, HOST, DATABASE_URL, FLOE_DATA_DIR, FLOE_BASE_URL,
 FLOE_SECRET, FLOE_LOG_LEVEL, FLOE_DATABASE_POOL_SIZE, FLOE_TEST_MODE, FLOE_DUNNING_RETRY_DAYS (see
@@ -72,7 +76,7 @@ function onSignals(stop: () => Promise<void>): void {
 
 async function serve(config: Config, options: { withWorker: boolean }): Promise<void> {
   const runtime = await startRuntime(config, stderr);
-  const { app, context } = await buildApp(config, runtime.database);
+  const { app, context } = await buildApp(config, runtime.database, runtime.replica);
   const worker = options.withWorker ? startWorker(context) : undefined;
   onSignals(async () => {
     await app.close();
@@ -232,6 +236,21 @@ async function githubCommand(config: Config, args: string[]): Promise<void> {
   }
 }
 
+/** `floe oauth2 rotate-key`: retires the ID token signing key and makes the next one. */
+async function oauth2Command(config: Config, args: string[]): Promise<void> {
+  const [action, ...rest] = args;
+  const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
+  if (action !== 'rotate-key') throw new ConfigError(`unknown oauth2 action "${action ?? ''}" (rotate-key)`);
+  const runtime = await startRuntime(config, stderr, { poolSize: 2 });
+  try {
+    const result = await transaction(runtime.database.db, (trx) => rotateSigningKey(trx, config.secret));
+    if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else process.stdout.write(`signing key ${result.kid}${result.retired.length > 0 ? `, retired ${result.retired.join(', ')}` : ''}\n`);
+  } finally {
+    await runtime.close();
+  }
+}
+
 function wholeNumber(values: Record<string, unknown>, name: string, fallback: number | undefined, minimum: number): number | undefined {
   const value = values[name];
   if (value === undefined) return fallback;
@@ -289,8 +308,10 @@ async function main(argv: string[]): Promise<void> {
   }
   const config = readConfig();
   switch (command) {
-    case 'serve':
-      return serve(config, { withWorker: true });
+    case 'serve': {
+      const { values } = parseArgs({ args, options: { 'no-worker': { type: 'boolean' } } });
+      return serve(config, { withWorker: !values['no-worker'] });
+    }
     case 'worker':
       return worker(config);
     case 'migrate':
@@ -305,6 +326,8 @@ async function main(argv: string[]): Promise<void> {
       return demoCommand(config, args);
     case 'github':
       return githubCommand(config, args);
+    case 'oauth2':
+      return oauth2Command(config, args);
     default:
       throw new ConfigError(`unknown command "${command}"\n\n${USAGE}`);
   }

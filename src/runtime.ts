@@ -7,6 +7,8 @@ import { openDatabase, type DatabaseHandle } from './kit/db.js';
 
 export interface Runtime {
   database: DatabaseHandle;
+  /** The read replica (DATABASE_READ_URL), when configured: its pool connects on first use. */
+  replica: DatabaseHandle | undefined;
   /** Closes the pool and stops the embedded PostgreSQL if this process started it. */
   close(): Promise<void>;
 }
@@ -28,9 +30,12 @@ export async function startRuntime(config: Config, log: (message: string) => voi
     throw error;
   }
   const database = openDatabase(url, { max: options.poolSize ?? config.databasePoolSize });
+  const replica = config.databaseReadUrl ? openDatabase(config.databaseReadUrl, { max: options.poolSize ?? config.databasePoolSize }) : undefined;
   return {
     database,
+    replica,
     async close() {
+      await replica?.close();
       await database.close();
       await stopEmbedded();
     },

@@ -3,7 +3,7 @@
 // succeeded (its order written by the worker inside `floe serve`). Compared with pgbench's TPC-B
 // on the same PostgreSQL, the database's own ceiling for small write transactions.
 import { Agent } from 'node:http';
-import { jsonRequest, measurePgbench, openEventStream, type Measurement } from '../harness.js';
+import { buyFor, jsonRequest, measurePgbench, type Measurement } from '../harness.js';
 import type { BenchCase } from './types.js';
 
 const BUYERS = 20;
@@ -22,34 +22,7 @@ export const purchaseCase: BenchCase = {
       body: { name: 'Bench e-book', organization_id: merchant.organizationId, prices: [{ type: 'one_time', amount_type: 'fixed', price_amount: 1500, price_currency: 'usd' }] },
     });
     const priceId = (product.prices as { id: string }[])[0]!.id;
-    const buy = async (seconds: number) => {
-      const latencies: number[] = [];
-      let errors = 0;
-      const deadline = Date.now() + seconds * 1000;
-      const started = performance.now();
-      await Promise.all(
-        Array.from({ length: BUYERS }, async (_, buyer) => {
-          while (Date.now() < deadline) {
-            const begin = performance.now();
-            try {
-              const checkout = await jsonRequest(agent, `${floeUrl}/v1/checkouts/custom/`, { method: 'POST', headers: authorization, body: { product_price_id: priceId } });
-              const client = `${floeUrl}/v1/checkouts/custom/client/${checkout.client_secret as string}`;
-              // As Polar's checkout page: listen on the checkout's stream, confirm, wait for the success.
-              const stream = await openEventStream(agent, `${client}/stream`, (event) => (event.payload as { status?: string }).status === 'succeeded');
-              await jsonRequest(agent, `${client}/confirm`, {
-                method: 'POST',
-                body: { customer_email: `buyer${buyer}@example.com`, customer_name: 'Bench Buyer', customer_billing_address: { country: 'US' }, confirmation_token_id: 'tok_visa' },
-              });
-              await stream.event;
-              latencies.push(performance.now() - begin);
-            } catch {
-              errors++;
-            }
-          }
-        }),
-      );
-      return { latencies, errors, elapsed: (performance.now() - started) / 1000 };
-    };
+    const buy = (seconds: number) => buyFor(agent, { seconds, buyers: BUYERS, urlOf: () => floeUrl, token: merchant.token, priceId });
     // Warm-up, not counted: Floe compiles its code paths on first use.
     await buy(WARM_UP_SECONDS);
     const { latencies, errors, elapsed } = await buy(SECONDS);

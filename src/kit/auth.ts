@@ -6,7 +6,7 @@
 // within that time on every process. A user's memberships are resolved with the token and cached
 // with it: tenant checks are then a plain `organization_id = ANY(...)`, cheap for PostgreSQL to plan
 // on every query, and a change of membership reaches every process within the same window.
-import { createHmac } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { sql, type RawBuilder } from 'kysely';
 import type { Queryable } from './db.js';
 import { BearerError, NotPermitted, Unauthorized, ValidationError } from './errors.js';
@@ -145,6 +145,22 @@ export class Authenticator {
    */
   csrfToken(sessionToken: string): string {
     return createHmac('sha256', this.secret).update(`csrf:${sessionToken}`).digest('base64url');
+  }
+
+  /** Whether `sent` (a header's or a form field's value) is the session's CSRF token. */
+  isCsrfToken(sessionToken: string, sent: unknown): boolean {
+    if (typeof sent !== 'string') return false;
+    const expected = Buffer.from(this.csrfToken(sessionToken));
+    const given = Buffer.from(sent);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  /** The dashboard user signed in by a request's session cookie (its CSRF token not checked), or null. */
+  async signedInUser(cookieHeader: string | undefined): Promise<{ user: UserSubject; token: string } | null> {
+    const token = cookieValue(cookieHeader, SESSION_COOKIE);
+    if (!token) return null;
+    const subject = await this.resolve({ token, via: 'cookie' }).catch(() => null);
+    return subject?.kind === 'user' ? { user: subject, token } : null;
   }
 
   /** Forgets cached lookups, e.g. right after this process revoked a token. */

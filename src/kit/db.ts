@@ -210,6 +210,10 @@ export function openDatabase(url: string, options: { max?: number } = {}): Datab
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? DEFAULT_POOL_SIZE });
   // An idle client that loses its connection must not crash the process.
   pool.on('error', () => {});
+  // Nor one checked out (the pool listens only to idle ones): pg hands a lost connection's error
+  // to the client's queries as well (answered 503, see kit/http.ts), and the pool drops the client
+  // on its release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: prepareStatements(pool) }) });
   const notifications = new Notifications(url);
   let closed = false;

@@ -5,6 +5,8 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { answerClientError, answerFrameworkError } from './wire-errors.js';
+import { registerTextInputCheck } from './text-input.js';
 import { timingSafeEqual } from 'node:crypto';
 import { checkSubject, credentialOf, type Authenticator, type AuthRequirement, type Credential, type CustomerSubject, type MerchantSubject, type Subject } from './auth.js';
 import { NotPermitted, PolarError, RequestValidationError, type ValidationIssue } from './errors.js';
@@ -13,6 +15,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call the route; routes without it are public. */
     auth?: AuthRequirement;
+    /** `false` for a route whose work may outlast the request time limit by design (moving a test clock far). */
+    timeLimit?: false;
   }
   interface FastifyRequest {
     subject: Subject;
@@ -31,18 +35,22 @@ export type App = FastifyInstance<
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 export const BODY_LIMIT = 1024 * 1024;
+/** How long a request may take by default, from its first byte to its answer (a stream, once open, is not limited). */
+export const REQUEST_TIME_LIMIT_MS = 30_000;
 
 function createAjv(options: { coerceTypes: boolean | 'array' }): Ajv {
   // `discriminator` lets a union tagged by one property (e.g. a file's `service`) report only the
   // errors of the branch its tag names.
-  const ajv = new Ajv({ allErrors: true, removeAdditional: true, useDefaults: true, strict: true, discriminator: true, ...options });
+  // `strictNumbers`: "1e999" in a query, or 1e999 in JSON, is Infinity, which is no integer and no number.
+  const ajv = new Ajv({ allErrors: true, removeAdditional: true, useDefaults: true, strict: true, strictNumbers: true, discriminator: true, ...options });
   addFormats(ajv);
   // Keywords TypeBox and @fastify/swagger put in schemas for documentation only.
   ajv.addKeyword({ keyword: 'example' });
   return ajv;
 }
 
-export function createHttpServer(options: { logLevel: string }): App {
+export function createHttpServer(options: { logLevel: string; requestTimeLimitMs?: number }): App {
+  const timeLimitMs = options.requestTimeLimitMs ?? REQUEST_TIME_LIMIT_MS;
   const app = Fastify({
     logger: {
       level: options.logLevel,
@@ -50,11 +58,30 @@ export function createHttpServer(options: { logLevel: string }): App {
       redact: ['req.headers.authorization', 'req.headers.cookie'],
     },
     bodyLimit: BODY_LIMIT,
+    // A client has this long to send its whole request (no connection held open by a slow sender).
+    requestTimeout: timeLimitMs,
     // Path tokens (a download link's signed token) are longer than the default 100 characters.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest('subject', undefined as never);
+  registerTextInputCheck(app);
+  // A request still unanswered after the time limit gets a 503 rather than holding its caller (and
+  // a connection) indefinitely; a stream that has begun answering is not cut.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.routeOptions.config.timeLimit === false) return done();
+    const timer = setTimeout(() => {
+      if (reply.sent || reply.raw.headersSent) return;
+      request.log.warn({ url: request.url }, 'request time limit reached');
+      reply.code(503).type('application/json').header('retry-after', '1').send(JSON.stringify({ error: 'ServiceUnavailable', detail: 'The request took too long: try again.' }));
+    }, timeLimitMs);
+    timer.unref();
+    reply.raw.once('close', () => clearTimeout(timer));
+    reply.raw.once('finish', () => clearTimeout(timer));
+    done();
+  });
   // Query strings and paths are text, so their values are coerced to the schema's types (and a lone
   // value to an array); JSON bodies are typed already and are never coerced (5 stays a number).
   const textParts = createAjv({ coerceTypes: 'array' });
@@ -74,8 +101,7 @@ export const CSRF_HEADER = 'x-csrf-token';
 export function registerAuthentication(app: App, authenticator: Authenticator): void {
   const checkCsrf = (request: FastifyRequest, credential: Credential | undefined) => {
     if (credential?.via !== 'cookie' || SAFE_METHODS.has(request.method)) return;
-    const sent = request.headers[CSRF_HEADER];
-    if (typeof sent !== 'string' || !sameText(sent, authenticator.csrfToken(credential.token))) throw new NotPermitted('Missing or invalid CSRF token.');
+    if (!authenticator.isCsrfToken(credential.token, request.headers[CSRF_HEADER])) throw new NotPermitted('Missing or invalid CSRF token.');
   };
   // Callback style: a cached token is checked without a promise or an extra tick.
   app.addHook('onRequest', (request, _reply, done) => {
@@ -245,6 +271,28 @@ function send(reply: FastifyReply, statusCode: number, headers: Record<string, s
   return reply.code(statusCode).headers(headers).type('application/json').send(JSON.stringify(body));
 }
 
+/** SQLSTATEs of a server that is away or going: connection exceptions, shutdowns, startup, no free connection. */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+/** Socket errors of a connection that failed or was lost (PostgreSQL's, or another service's the request needed). */
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+/** What pg says of a connection it lost (it gives these errors no code). */
+const LOST_CONNECTION = /^(Connection terminated|Client has encountered a connection error|Client was closed|timeout exceeded when trying to connect)/;
+
+/**
+ * Whether a request failed because PostgreSQL is away (a restart, a failover, no connection to be
+ * had): a 503 the caller may retry, not a 500. The request's transaction did not commit.
+ */
+function isDatabaseUnavailable(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth += 1) {
+    const { code, syscall } = cause as NodeJS.ErrnoException;
+    if (typeof code === 'string' && (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08') || CONNECTION_ERROR_CODES.has(code))) return true;
+    // A socket that could not be opened (ENOENT: a Unix socket whose server is gone).
+    if (syscall === 'connect') return true;
+    if (LOST_CONNECTION.test(cause.message)) return true;
+  }
+  return false;
+}
+
 export function registerErrorHandling(app: App): void {
   app.setErrorHandler((error: FastifyError | PolarError | Error, request, reply) => {
     if (error instanceof PolarError) return send(reply, error.statusCode, error.headers, error.body());
@@ -253,7 +301,10 @@ export function registerErrorHandling(app: App): void {
       const part = fastifyError.validationContext ?? 'body';
       const data = (request as unknown as Record<string, unknown>)[REQUEST_FIELD_OF_PART[part] ?? part];
       const issues = dedupe(fastifyError.validation.map((item) => toIssue(item as AjvError, part, data)));
-      const nonUnion = issues.filter((issue) => issue.type !== 'value_error' || !issue.msg.startsWith('must match'));
+      // A nullable field (a union with null) that fails reports its own issue and "should be a
+      // valid null" at the same place; pydantic reports only the first, and so does Floe.
+      const locs = new Set(issues.filter((issue) => issue.type !== 'null_type').map((issue) => JSON.stringify(issue.loc)));
+      const nonUnion = issues.filter((issue) => (issue.type !== 'value_error' || !issue.msg.startsWith('must match')) && !(issue.type === 'null_type' && locs.has(JSON.stringify(issue.loc))));
       return send(reply, 422, {}, new RequestValidationError(nonUnion.length > 0 ? nonUnion : issues).body());
     }
     switch (fastifyError.code) {
@@ -271,6 +322,10 @@ export function registerErrorHandling(app: App): void {
     }
     if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
       return send(reply, fastifyError.statusCode, {}, { error: 'BadRequest', detail: error.message });
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      return send(reply, 503, { 'retry-after': '1' }, { error: 'ServiceUnavailable', detail: 'The service is temporarily unavailable: try again shortly.' });
     }
     request.log.error({ err: error }, 'unhandled error');
     return send(reply, 500, {}, { error: 'InternalServerError', detail: 'Internal Server Error' });

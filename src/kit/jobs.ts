@@ -5,16 +5,14 @@
 // within seconds, and the job runs again elsewhere. Handlers must therefore be idempotent.
 // Failures are retried with exponential backoff, up to max_attempts.
 import { sql } from 'kysely';
-import type { RunningWorker, BackgroundTask } from '../worker.js';
 import { clock } from './clock.js';
 import type { Context } from './context.js';
 import { afterCommit, insertBeforeCommit, type Queryable, type Transaction } from './db.js';
+import type { BackgroundTask } from './module.js';
 import { pollLoop, Signal } from './poll.js';
 
 export type JobPayload = Record<string, unknown>;
 export type JobHandler = (context: Context, payload: JobPayload) => Promise<void>;
-
-const handlers = new Map<string, JobHandler>();
 
 /** How long a claimed job is reserved for its worker before another may take it... */
 const LEASE_MS = 10_000;
@@ -27,12 +25,6 @@ const BATCH = 20;
 const JOB_GATHER_MS = 5;
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_MAX_MS = 3_600_000;
-
-/** Registers the function that runs jobs of `name` (once per name, at module load). */
-export function registerJobHandler(name: string, handler: JobHandler): void {
-  if (handlers.has(name)) throw new Error(`job handler "${name}" is already registered`);
-  handlers.set(name, handler);
-}
 
 export async function enqueueJob(
   trx: Transaction,
@@ -75,7 +67,7 @@ function backoffMs(attempts: number): number {
 }
 
 /** Runs a claimed job; answers whether it succeeded (a failure is recorded here, for a retry or for good). */
-async function runJob(context: Context, job: ClaimedJob): Promise<boolean> {
+async function runJob(context: Context, handlers: ReadonlyMap<string, JobHandler>, job: ClaimedJob): Promise<boolean> {
   const handler = handlers.get(job.name);
   try {
     if (!handler) throw new Error(`no handler for job "${job.name}"`);
@@ -98,10 +90,10 @@ async function runJob(context: Context, job: ClaimedJob): Promise<boolean> {
   }
 }
 
-/** Runs due jobs until stopped, a batch at a time (see kit/poll.ts for the waiting). */
-export const jobRunner: BackgroundTask = {
+/** Runs due jobs with their handlers until stopped, a batch at a time (see kit/poll.ts for the waiting). */
+export const jobRunner = (handlers: ReadonlyMap<string, JobHandler>): BackgroundTask => ({
   name: 'jobs',
-  start(context: Context): RunningWorker {
+  start(context: Context) {
     return pollLoop('job runner', context, jobsEnqueued, async () => {
       const jobs = await claimDueJobs(context.db, BATCH);
       if (jobs.length === 0) return 0;
@@ -121,7 +113,7 @@ export const jobRunner: BackgroundTask = {
         // until they are marked done together, in one statement for the batch.
         const done = await Promise.all(
           jobs.map(async (job) => {
-            const succeeded = await runJob(context, job);
+            const succeeded = await runJob(context, handlers, job);
             if (!succeeded) running.delete(job.id);
             return succeeded ? job.id : undefined;
           }),
@@ -134,7 +126,7 @@ export const jobRunner: BackgroundTask = {
       return jobs.length;
     }, { gatherMs: JOB_GATHER_MS });
   },
-};
+});
 
 /**
  * A sweep run every `intervalMs` (expiring checkouts, ending subscriptions): any number of workers

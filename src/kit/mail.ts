@@ -7,7 +7,7 @@ import { clock } from './clock.js';
 import type { Context } from './context.js';
 import { insertBeforeCommit, type Transaction } from './db.js';
 import { newId } from './ids.js';
-import { enqueueJob, registerJobHandler } from './jobs.js';
+import { enqueueJob, type JobHandler } from './jobs.js';
 
 const SEND_EMAIL_JOB = 'email.send';
 
@@ -50,4 +50,7 @@ async function deliver(context: Context, emailId: string): Promise<void> {
   await context.db.updateTable('emails').set({ sent_at: clock.now() }).where('id', '=', email.id).execute();
 }
 
-registerJobHandler(SEND_EMAIL_JOB, (context, payload) => deliver(context, String(payload.emailId)));
+/** Sending is a job of its own (retried like any): every module's e-mails go through it. */
+export const mailJobs: Record<string, JobHandler> = {
+  [SEND_EMAIL_JOB]: (context, payload) => deliver(context, String(payload.emailId)),
+};

@@ -29,7 +29,9 @@ export function ListResource<T extends TSchema>(item: T) {
 
 export function pageWindow(request: PageRequest): { limit: number; offset: number } {
   const limit = Math.min(request.limit, MAX_LIMIT);
-  return { limit, offset: limit * (request.page - 1) };
+  // A page far past the end (page=1e300) is empty like any other past it; PostgreSQL's OFFSET is a
+  // bigint, so the offset stops at the largest integer a double holds exactly.
+  return { limit, offset: Math.min(limit * (request.page - 1), Number.MAX_SAFE_INTEGER) };
 }
 
 export function toPage<T>(items: T[], totalCount: number, request: PageRequest): Page<T> {

@@ -4,7 +4,7 @@
 // its signal (see `afterCommit`), which ends the sleep at once in this process; other processes
 // find the work at their next poll.
 import type { Context } from './context.js';
-import type { RunningWorker } from '../worker.js';
+import type { RunningTask } from './module.js';
 
 export class Signal {
   private readonly waiters = new Set<() => void>();
@@ -37,7 +37,7 @@ const FAILURE_PAUSE_MS = 500;
  * small commits each step then takes a batch rather than one or two rows (fewer statements per
  * row), at the cost of that much latency while busy.
  */
-export function pollLoop(name: string, context: Context, signal: Signal, step: () => Promise<number>, options: { gatherMs?: number } = {}): RunningWorker {
+export function pollLoop(name: string, context: Context, signal: Signal, step: () => Promise<number>, options: { gatherMs?: number } = {}): RunningTask {
   let stopped = false;
   const stopping = new Signal();
   const running = (async () => {

@@ -17,10 +17,17 @@ import type { Context } from '../kit/context.js';
 import { transaction } from '../kit/db.js';
 import { PolarError, ResourceNotFound } from '../kit/errors.js';
 import { CSRF_HEADER, sameText, type App } from '../kit/http.js';
+import { RATE_LIMITS } from '../kit/rate-limit.js';
 import { authenticateLoginCode, deleteUserSession, requestLoginCode, SESSION_TTL_MS } from '../modules/user-session/service.js';
 import { embedJson, escapeHtml, page } from './html.js';
 
 const SIGN_IN_CSRF_COOKIE = 'floe_sign_in_csrf';
+
+/** Where to go once signed in: a path on this server only (never another site), else the dashboard. */
+export function safeReturnTo(value: unknown): string {
+  const text = typeof value === 'string' ? value : '';
+  return /^\/(?![\/\\])[^\s]*$/.test(text) ? text : '/dashboard';
+}
 const ASSETS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'dashboard');
 const require = createRequire(import.meta.url);
 /** What the dashboard loads from the registry's packages, served from node_modules. */
@@ -35,14 +42,6 @@ export function dashboardPages(app: App, context: Context): void {
   const secure = config.baseUrl.startsWith('https:') ? '; Secure' : '';
 
   const sessionCookie = (token: string, maxAgeSeconds: number) => `${SESSION_COOKIE}=${encodeURIComponent(token)}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure}`;
-
-  /** The signed-in user's session token, if the cookie holds a live one. */
-  async function sessionOf(request: FastifyRequest): Promise<string | undefined> {
-    const token = cookieValue(request.headers.cookie, SESSION_COOKIE);
-    if (!token) return undefined;
-    const subject = await authenticator.resolve({ token, via: 'cookie' }).catch(() => null);
-    return subject?.kind === 'user' ? token : undefined;
-  }
 
   function html(reply: FastifyReply, title: string, body: string, status = 200) {
     return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page(title, body));
@@ -64,22 +63,23 @@ export function dashboardPages(app: App, context: Context): void {
     return Boolean(cookie) && sameText(sent, cookie!);
   }
 
-  function signInPage(request: FastifyRequest, reply: FastifyReply, options: { message?: string; status?: number; email?: string } = {}) {
+  function signInPage(request: FastifyRequest, reply: FastifyReply, options: { message?: string; status?: number; email?: string; returnTo?: string } = {}) {
     const csrf = signInCsrf(request, reply);
+    const returnTo = options.returnTo ?? safeReturnTo((request.query as Record<string, unknown> | undefined)?.return_to);
     const hint = outbox ? '<p class="muted">No mail server is configured (FLOE_SMTP_URL): codes are written to the log and to the <a href="/outbox">outbox</a>.</p>' : '';
     const error = options.message ? `<p class="error" role="alert" id="email-error">${escapeHtml(options.message)}</p>` : '';
     return html(
       reply,
       'Sign in · Floe',
       `<main class="portal"><section><p class="muted">Floe</p><h1>Sign in to the dashboard</h1>
-<form method="post" action="/dashboard/sign-in"><input type="hidden" name="csrf" value="${csrf}"><label for="email">Email</label>
+<form method="post" action="/dashboard/sign-in"><input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="return_to" value="${escapeHtml(returnTo)}"><label for="email">Email</label>
 <input id="email" name="email" type="email" required autocomplete="email" value="${escapeHtml(options.email ?? '')}"${options.message ? ' aria-invalid="true" aria-describedby="email-error"' : ''}>${error}
 <button type="submit">Send me a code</button></form>${hint}</section></main>`,
       options.status,
     );
   }
 
-  function codePage(request: FastifyRequest, reply: FastifyReply, email: string, message = '', status = 200) {
+  function codePage(request: FastifyRequest, reply: FastifyReply, email: string, returnTo: string, message = '', status = 200) {
     const csrf = signInCsrf(request, reply);
     const hint = outbox ? ' <a href="/outbox">Open the outbox</a>.' : '';
     const error = message ? `<p class="error" role="alert" id="code-error">${escapeHtml(message)}</p>` : '';
@@ -87,7 +87,7 @@ export function dashboardPages(app: App, context: Context): void {
       reply,
       'Sign in · Floe',
       `<main class="portal"><section><h1>Check your email</h1><p>If ${escapeHtml(email)} has an account, a code is on its way. It works once, for 15 minutes.${hint}</p>
-<form method="post" action="/dashboard/sign-in/code"><input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="email" value="${escapeHtml(email)}"><label for="code">Code</label>
+<form method="post" action="/dashboard/sign-in/code"><input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="email" value="${escapeHtml(email)}"><input type="hidden" name="return_to" value="${escapeHtml(returnTo)}"><label for="code">Code</label>
 <input id="code" name="code" required autocomplete="one-time-code" autocapitalize="characters"${message ? ' aria-invalid="true" aria-describedby="code-error"' : ''}>${error}
 <button type="submit">Sign in</button></form><p><a href="/dashboard">Use another address</a></p></section></main>`,
       status,
@@ -111,28 +111,30 @@ export function dashboardPages(app: App, context: Context): void {
       done(null, Object.fromEntries(new URLSearchParams(String(body))));
     });
 
-    pages.post<{ Body: { email?: string; csrf?: string } }>('/dashboard/sign-in', { schema: { hide: true } }, async (request, reply) => {
+    pages.post<{ Body: { email?: string; csrf?: string; return_to?: string } }>('/dashboard/sign-in', { schema: { hide: true }, config: { rateLimit: RATE_LIMITS.signInCodes } }, async (request, reply) => {
       const email = String(request.body?.email ?? '').trim();
-      if (!checkSignInCsrf(request)) return signInPage(request, reply, { message: 'The form expired: send it again.', status: 403, email });
-      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email) || email.length > 320) return signInPage(request, reply, { message: 'Enter a valid email address.', status: 422, email });
+      const returnTo = safeReturnTo(request.body?.return_to);
+      if (!checkSignInCsrf(request)) return signInPage(request, reply, { message: 'The form expired: send it again.', status: 403, email, returnTo });
+      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email) || email.length > 320) return signInPage(request, reply, { message: 'Enter a valid email address.', status: 422, email, returnTo });
       try {
         await transaction(db, (trx) => requestLoginCode(trx, authenticator, config, email));
       } catch (error) {
         if (!(error instanceof PolarError)) throw error;
         for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
-        return signInPage(request, reply, { message: error.message, status: error.statusCode, email });
+        return signInPage(request, reply, { message: error.message, status: error.statusCode, email, returnTo });
       }
-      return codePage(request, reply, email);
+      return codePage(request, reply, email, returnTo);
     });
 
-    pages.post<{ Body: { code?: string; email?: string; csrf?: string } }>('/dashboard/sign-in/code', { schema: { hide: true } }, async (request, reply) => {
+    pages.post<{ Body: { code?: string; email?: string; csrf?: string; return_to?: string } }>('/dashboard/sign-in/code', { schema: { hide: true }, config: { rateLimit: RATE_LIMITS.signInAttempts } }, async (request, reply) => {
       const email = String(request.body?.email ?? '');
-      if (!checkSignInCsrf(request)) return codePage(request, reply, email, 'The form expired: send it again.', 403);
+      const returnTo = safeReturnTo(request.body?.return_to);
+      if (!checkSignInCsrf(request)) return codePage(request, reply, email, returnTo, 'The form expired: send it again.', 403);
       try {
         const { token } = await transaction(db, (trx) => authenticateLoginCode(trx, authenticator, String(request.body?.code ?? ''), String(request.headers['user-agent'] ?? '')));
-        return reply.header('set-cookie', sessionCookie(token, SESSION_TTL_MS / 1000)).redirect('/dashboard', 303);
+        return reply.header('set-cookie', sessionCookie(token, SESSION_TTL_MS / 1000)).redirect(returnTo, 303);
       } catch (error) {
-        if (error instanceof PolarError) return codePage(request, reply, email, error.message, error.statusCode);
+        if (error instanceof PolarError) return codePage(request, reply, email, returnTo, error.message, error.statusCode);
         throw error;
       }
     });
@@ -140,7 +142,7 @@ export function dashboardPages(app: App, context: Context): void {
     pages.post<{ Body: { csrf?: string } }>('/dashboard/sign-out', { schema: { hide: true } }, async (request, reply) => {
       const token = cookieValue(request.headers.cookie, SESSION_COOKIE);
       if (token) {
-        if (!sameText(String(request.body?.csrf ?? request.headers[CSRF_HEADER] ?? ''), authenticator.csrfToken(token))) {
+        if (!authenticator.isCsrfToken(token, request.body?.csrf ?? request.headers[CSRF_HEADER])) {
           return html(reply, 'Sign out · Floe', '<main class="portal"><section><h1>Sign out</h1><p class="error" role="alert">The form expired: go back and sign out again.</p></section></main>', 403);
         }
         await deleteUserSession(db, authenticator, token);
@@ -163,9 +165,9 @@ export function dashboardPages(app: App, context: Context): void {
     });
 
     const screen = async (request: FastifyRequest, reply: FastifyReply) => {
-      const token = await sessionOf(request);
-      if (!token) return signInPage(request, reply);
-      return shell(reply, token);
+      const session = await authenticator.signedInUser(request.headers.cookie);
+      if (!session) return signInPage(request, reply);
+      return shell(reply, session.token);
     };
     pages.get('/dashboard', { schema: { hide: true } }, screen);
     pages.get('/dashboard/*', { schema: { hide: true } }, screen);

@@ -14,6 +14,7 @@ import type { Context } from '../kit/context.js';
 import { transaction } from '../kit/db.js';
 import { PolarError, RequestValidationError, ResourceNotFound, Unauthorized, ValidationError } from '../kit/errors.js';
 import type { App } from '../kit/http.js';
+import { RATE_LIMITS } from '../kit/rate-limit.js';
 import { UUID } from '../kit/schemas.js';
 import { AdvertisementImageCreate as AdvertisementImageCreateSchema, type AdvertisementCampaign, type AdvertisementImageCreate } from '../modules/advertisement/schemas.js';
 import * as advertisements from '../modules/advertisement/service.js';
@@ -290,7 +291,7 @@ ${flash}
       return homePage(reply, organization, subject, flashOf(request.query));
     });
 
-    pages.post<{ Params: { slug: string }; Body: { email?: string } }>('/:slug/portal/request', { schema: { hide: true } }, async (request, reply) => {
+    pages.post<{ Params: { slug: string }; Body: { email?: string } }>('/:slug/portal/request', { schema: { hide: true }, config: { rateLimit: RATE_LIMITS.signInCodes } }, async (request, reply) => {
       const organization = await organizationOf(request.params.slug);
       const email = String(request.body?.email ?? '').trim();
       if (!/^[^@\s]+@[^@\s]+$/.test(email)) return signInPage(reply, organization, 'Enter a valid email address.', 422);
@@ -304,7 +305,7 @@ ${flash}
       );
     });
 
-    pages.post<{ Params: { slug: string }; Body: { code?: string } }>('/:slug/portal/authenticate', { schema: { hide: true } }, async (request, reply) => {
+    pages.post<{ Params: { slug: string }; Body: { code?: string } }>('/:slug/portal/authenticate', { schema: { hide: true }, config: { rateLimit: RATE_LIMITS.signInAttempts } }, async (request, reply) => {
       const organization = await organizationOf(request.params.slug);
       try {
         const { token } = await transaction(db, (trx) => authenticateCode(trx, authenticator, String(request.body?.code ?? '')));

@@ -16,6 +16,8 @@ export const TEST_TOKENS = {
   tok_visa: { checkout: { ok: true }, paymentMethod: 'pm_card_visa', brand: 'visa', last4: '4242' },
   tok_mastercard: { checkout: { ok: true }, paymentMethod: 'pm_card_mastercard', brand: 'mastercard', last4: '4444' },
   // Accepted at checkout, declined on every later charge: Stripe's card for testing failed renewals.
+  // Stripe's Amex test token reads back as card 8431, not the 0005 of the number typed for it.
+  tok_amex: { checkout: { ok: true }, paymentMethod: 'pm_card_amex', brand: 'amex', last4: '8431' },
   tok_chargeCustomerFail: { checkout: { ok: true }, paymentMethod: 'pm_card_chargeCustomerFail', brand: 'visa', last4: '0341' },
   tok_chargeDeclined: { checkout: DECLINED, paymentMethod: 'pm_card_chargeDeclined', brand: 'visa', last4: '0002' },
   tok_chargeDeclinedInsufficientFunds: {
@@ -46,6 +48,7 @@ export const FAILING_PAYMENT_METHODS: Record<string, { declineCode: string; mess
 export const TEST_CARD_NUMBERS: Record<string, TestToken> = {
   '4242424242424242': 'tok_visa',
   '5555555555554444': 'tok_mastercard',
+  '378282246310005': 'tok_amex',
   '4000000000000341': 'tok_chargeCustomerFail',
   '4000000000000002': 'tok_chargeDeclined',
   '4000000000009995': 'tok_chargeDeclinedInsufficientFunds',

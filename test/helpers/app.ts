@@ -12,6 +12,8 @@ import { createAccessToken } from '../../src/modules/access-token/service.js';
 import { findOrCreateOrganization } from '../../src/modules/organization/service.js';
 import { findOrCreateUser } from '../../src/modules/user/service.js';
 import { WEBHOOK_EVENT_TYPES } from '../../src/modules/webhook/schemas.js';
+import type { FloeModule } from '../../src/kit/module.js';
+import { MODULES } from '../../src/modules.js';
 import { startWorker, type RunningWorker } from '../../src/worker.js';
 import { createTestDatabase } from './database.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -36,7 +38,10 @@ export interface TestApp {
   createMerchant(options?: { scopes?: readonly Scope[]; slug?: string; keepEvents?: boolean }): Promise<Merchant>;
   /** An organization token (polar_oat_) for an organization. */
   createOrganizationToken(organizationId: string, scopes?: readonly Scope[]): Promise<string>;
-  startWorker(): RunningWorker;
+  /** A worker of Floe's modules, and of `extraModules` (a test's own jobs). */
+  startWorker(extraModules?: readonly FloeModule[]): RunningWorker;
+  /** Calls the HTTP API with a bearer token and a JSON body (for operations the SDK does not have). */
+  call(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }
 
@@ -49,11 +54,13 @@ export interface Merchant {
 
 /** Starts Floe for the current test file; stopped automatically after the file's tests. */
 export async function startTestApp(environment: Record<string, string> = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+  // A test that brings its own migrated database (one with a replica) names it in DATABASE_URL, and drops it itself.
+  const database = environment.DATABASE_URL ? { url: environment.DATABASE_URL, drop: async () => {} } : await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'floe-app-'));
   const config = readConfig({ FLOE_DATA_DIR: dataDir, DATABASE_URL: database.url, PORT: '0', FLOE_LOG_LEVEL: process.env.FLOE_LOG_LEVEL ?? 'silent', ...environment });
   const handle = openDatabase(database.url, { max: 10 });
-  const { app, context } = await buildApp(config, handle);
+  const replica = config.databaseReadUrl ? openDatabase(config.databaseReadUrl, { max: 10 }) : undefined;
+  const { app, context } = await buildApp(config, handle, replica);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -97,8 +104,17 @@ export async function startTestApp(environment: Record<string, string> = {}): Pr
       );
       return token;
     },
-    startWorker() {
-      const worker = startWorker(context);
+    async call(token, method, path, body) {
+      const response = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : null };
+    },
+    startWorker(extraModules = []) {
+      const worker = startWorker(context, [...MODULES, ...extraModules]);
       workers.push(worker);
       return worker;
     },
@@ -107,6 +123,7 @@ export async function startTestApp(environment: Record<string, string> = {}): Pr
       closed = true;
       for (const worker of workers) await worker.stop();
       await app.close();
+      await replica?.close();
       await handle.close();
       await database.drop();
       rmSync(dataDir, { recursive: true, force: true });

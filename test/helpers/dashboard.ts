@@ -39,3 +39,9 @@ export async function signIn(page: Page, email: string): Promise<void> {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('header.top').waitFor();
 }
+
+/** Opens a dashboard path and waits until its screen is drawn. */
+export async function openScreen(page: Page, path: string): Promise<void> {
+  await page.goto(path);
+  await page.locator('#app[data-state=ready]').waitFor();
+}

@@ -2,22 +2,29 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { clock } from '../../src/kit/clock.js';
 import { transaction } from '../../src/kit/db.js';
-import { enqueueJob, registerJobHandler, type JobPayload } from '../../src/kit/jobs.js';
+import { enqueueJob, type JobPayload } from '../../src/kit/jobs.js';
+import type { FloeModule } from '../../src/kit/module.js';
 import { startTestApp } from '../helpers/app.js';
-
-const floe = await startTestApp();
-const worker = floe.startWorker();
-after(() => worker.stop());
 
 const seen: JobPayload[] = [];
 let failuresLeft = 2;
-registerJobHandler('test.record', async (_context, payload) => {
-  seen.push(payload);
-});
-registerJobHandler('test.flaky', async (_context, payload) => {
-  if (failuresLeft-- > 0) throw new Error('receiver unavailable');
-  seen.push(payload);
-});
+/** The test's own jobs, run by its workers next to Floe's. */
+const testModule: FloeModule = {
+  name: 'test',
+  jobs: {
+    'test.record': async (_context, payload) => {
+      seen.push(payload);
+    },
+    'test.flaky': async (_context, payload) => {
+      if (failuresLeft-- > 0) throw new Error('receiver unavailable');
+      seen.push(payload);
+    },
+  },
+};
+
+const floe = await startTestApp();
+const worker = floe.startWorker([testModule]);
+after(() => worker.stop());
 
 async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -67,7 +74,7 @@ test('a job claimed by a worker that died runs again once its lease has passed; 
   // A worker claimed it and died: the lease is taken, the job not done.
   await floe.db.updateTable('jobs').set({ locked_until: new Date(clock.now().getTime() + 60_000), attempts: 1 }).where('name', '=', 'test.record').where('done_at', 'is', null).execute();
   await transaction(floe.db, (trx) => enqueueJob(trx, 'test.unknown', {}, { maxAttempts: 1 }));
-  const second = floe.startWorker();
+  const second = floe.startWorker([testModule]);
   try {
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.ok(!seen.some((payload) => payload.n === 4), 'a leased job is not taken by another worker');

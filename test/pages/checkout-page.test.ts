@@ -22,8 +22,10 @@ describe('hosted checkout page', { skip: skipWithoutChromium }, () => {
     await page.fill('#name', 'Ada Reader');
     await page.fill('#country', 'FR');
     await page.fill('#card', '4242 4242 4242 4242');
+    await page.fill('#expiry', '12 / 40');
+    await page.fill('#cvc', '123');
     await page.click('button[type=submit]');
-    await page.waitForURL(/\/confirmation$/, { timeout: 15_000 });
+    await page.waitForURL(/\/confirmation\?/, { timeout: 15_000 });
     assert.match((await page.locator('#status').textContent()) ?? '', /Thank you/);
     const orders = await sdk.orders.list({ organizationId });
     assert.equal(orders.result.items.length, 1);
@@ -42,9 +44,11 @@ describe('hosted checkout page', { skip: skipWithoutChromium }, () => {
     await page.fill('#name', 'Buyer');
     await page.fill('#country', 'US');
     await page.fill('#card', '4000 0000 0000 0002');
+    await page.fill('#expiry', '12 / 40');
+    await page.fill('#cvc', '123');
     await page.click('button[type=submit]');
-    await page.locator('#error:not(:empty)').waitFor({ timeout: 10_000 });
-    assert.match((await page.locator('#error').textContent()) ?? '', /declined/);
+    await page.locator('#card-error:not(:empty)').waitFor({ timeout: 10_000 });
+    assert.match((await page.locator('#card-error').textContent()) ?? '', /declined/);
     assert.equal((await sdk.orders.list({ organizationId })).result.items.length, 0);
   });
 });

@@ -34,6 +34,7 @@ import type { MetricOrderDaysTable, MetricSubscriptionDaysTable } from './metric
 import type { ExternalOrganizationsTable, RepositoriesTable } from './external-organization.js';
 import type { WebhookDeliveriesTable, WebhookEndpointsTable, WebhookEventsTable } from './webhook.js';
 import type { OrganizationsTable, UserOrganizationsTable, UsersTable } from './organization.js';
+import type { OAuth2AuthorizationCodesTable, OAuth2ClientsTable, OAuth2GrantsTable, OAuth2SigningKeysTable, OAuth2TokensTable } from './oauth2.js';
 
 export interface Tables {
   users: UsersTable;
@@ -78,4 +79,9 @@ export interface Tables {
   metric_subscription_days: MetricSubscriptionDaysTable;
   external_organizations: ExternalOrganizationsTable;
   repositories: RepositoriesTable;
+  oauth2_clients: OAuth2ClientsTable;
+  oauth2_authorization_codes: OAuth2AuthorizationCodesTable;
+  oauth2_tokens: OAuth2TokensTable;
+  oauth2_grants: OAuth2GrantsTable;
+  oauth2_signing_keys: OAuth2SigningKeysTable;
 }

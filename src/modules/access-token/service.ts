@@ -2,12 +2,16 @@
 // organization (`polar_oat_`, acting as one organization). Only an HMAC of the value is stored; the
 // value itself is shown once, at creation. Revocation and expiry take effect within the
 // authenticator's cache window.
-import type { Authenticator, ResolvedToken, Scope } from '../../kit/auth.js';
-import { membershipsOf, SCOPES } from '../../kit/auth.js';
+import type { AccessTokenRow } from '../../db/schema/access-token.js';
+import type { Authenticator, MerchantSubject, ResolvedToken, Scope, UserSubject } from '../../kit/auth.js';
+import { isVisibleOrganization, membershipsOf, resolveOrganizationForCreate, SCOPES } from '../../kit/auth.js';
 import type { Queryable, Transaction } from '../../kit/db.js';
+import { ResourceNotFound } from '../../kit/errors.js';
 import { newId } from '../../kit/ids.js';
 import { clock } from '../../kit/clock.js';
+import { paginate, toPage, type Page } from '../../kit/pagination.js';
 import { generateToken } from './token.js';
+import type { OrganizationAccessToken, OrganizationAccessTokenCreate, OrganizationAccessTokenListQuery } from './schemas.js';
 
 export const PERSONAL_TOKEN_PREFIX = 'polar_pat_';
 export const ORGANIZATION_TOKEN_PREFIX = 'polar_oat_';
@@ -86,6 +90,56 @@ async function resolveAccessToken(db: Queryable, tokenHash: string): Promise<Res
     return { subject: { kind: 'organization', organizationId: row.organization_id, scopes }, expiresAt: row.expires_at };
   }
   return null;
+}
+
+type PresentedToken = Pick<AccessTokenRow, 'id' | 'created_at' | 'modified_at' | 'scopes' | 'expires_at' | 'comment' | 'last_used_at' | 'organization_id'>;
+
+const PRESENTED_COLUMNS = ['id', 'created_at', 'modified_at', 'scopes', 'expires_at', 'comment', 'last_used_at', 'organization_id'] as const;
+
+function presentOrganizationToken(row: PresentedToken): OrganizationAccessToken {
+  return { ...row, organization_id: row.organization_id! };
+}
+
+/** The organization tokens of the subject's organizations that are not revoked (expired ones are listed: they show when they expired). */
+function visibleOrganizationTokens(db: Queryable, subject: MerchantSubject) {
+  return db
+    .selectFrom('access_tokens')
+    .select(PRESENTED_COLUMNS)
+    .where('kind', '=', 'organization')
+    .where('revoked_at', 'is', null)
+    .where(isVisibleOrganization(subject, 'access_tokens.organization_id'));
+}
+
+export async function listOrganizationTokens(db: Queryable, subject: MerchantSubject, query: OrganizationAccessTokenListQuery): Promise<Page<OrganizationAccessToken>> {
+  let select = visibleOrganizationTokens(db, subject);
+  if (query.organization_id?.length) select = select.where('organization_id', 'in', query.organization_id);
+  const { rows, totalCount } = await paginate(select.orderBy('created_at', 'desc').orderBy('id'), query);
+  return toPage(rows.map(presentOrganizationToken), totalCount, query);
+}
+
+/** Creates an organization token in an organization the user is a member of; its value is in the answer only. */
+export async function createOrganizationToken(
+  trx: Transaction,
+  authenticator: Authenticator,
+  subject: UserSubject,
+  input: OrganizationAccessTokenCreate,
+): Promise<{ organization_access_token: OrganizationAccessToken; token: string }> {
+  const organizationId = await resolveOrganizationForCreate(trx, subject, input.organization_id);
+  const { id, token } = await createAccessToken(
+    trx,
+    authenticator,
+    { kind: 'organization', organizationId },
+    { scopes: input.scopes, comment: input.comment, expiresInSeconds: input.expires_in ?? undefined },
+  );
+  const row = await trx.selectFrom('access_tokens').select(PRESENTED_COLUMNS).where('id', '=', id).executeTakeFirstOrThrow();
+  return { organization_access_token: presentOrganizationToken(row), token };
+}
+
+/** Revokes an organization token of the subject's organizations; 404 for any other (or one already revoked). */
+export async function revokeOrganizationToken(trx: Transaction, authenticator: Authenticator, subject: MerchantSubject, id: string): Promise<void> {
+  const row = await visibleOrganizationTokens(trx, subject).where('id', '=', id).executeTakeFirst();
+  if (!row) throw new ResourceNotFound();
+  await revokeAccessToken(trx, authenticator, id);
 }
 
 export function registerAccessTokenResolvers(authenticator: Authenticator): void {

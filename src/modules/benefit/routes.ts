@@ -9,11 +9,11 @@ import * as service from './service.js';
 
 const tags = ['benefits'];
 
-export function benefitRoutes(app: App, { db, config }: Context): void {
+export function benefitRoutes(app: App, { db, readDb, config }: Context): void {
   app.get('/v1/benefits/', {
     schema: { tags, summary: 'List Benefits', operationId: 'benefits:list', querystring: BenefitListQuery, response: { 200: ListResourceBenefit } },
     config: { auth: { subjects: MERCHANT, scopes: readScopes('benefits') } },
-    handler: (request) => service.listBenefits(db, config, merchantOf(request), request.query),
+    handler: (request) => service.listBenefits(readDb, config, merchantOf(request), request.query),
   });
 
   app.post('/v1/benefits/', {
@@ -34,7 +34,7 @@ export function benefitRoutes(app: App, { db, config }: Context): void {
   app.get('/v1/benefits/:id/grants', {
     schema: { tags, summary: 'List Benefit Grants', operationId: 'benefits:grants', params: IdParams, querystring: BenefitGrantListQuery, response: { 200: ListResourceBenefitGrant } },
     config: { auth: { subjects: MERCHANT, scopes: readScopes('benefits') } },
-    handler: (request) => service.listGrants(db, merchantOf(request), request.params.id, request.query),
+    handler: (request) => service.listGrants(readDb, merchantOf(request), request.params.id, request.query),
   });
 
   app.patch('/v1/benefits/:id', {

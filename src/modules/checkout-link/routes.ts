@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { MERCHANT, readScopes, writeScopes } from '../../kit/auth.js';
 import type { Context } from '../../kit/context.js';
 import { transaction } from '../../kit/db.js';
+import { parseEmbedOrigin } from '../checkout/embed.js';
 import { merchantOf, type App } from '../../kit/http.js';
 import { IdParams } from '../../kit/schemas.js';
 import { checkoutUrl } from '../checkout/presenter.js';
@@ -11,11 +12,11 @@ import * as service from './service.js';
 
 const tags = ['checkout-links'];
 
-export function checkoutLinkRoutes(app: App, { db, config }: Context): void {
+export function checkoutLinkRoutes(app: App, { db, readDb, config }: Context): void {
   app.get('/v1/checkout-links/', {
     schema: { tags, summary: 'List Checkout Links', operationId: 'checkout-links:list', querystring: CheckoutLinkListQuery, response: { 200: ListResourceCheckoutLink } },
     config: { auth: { subjects: MERCHANT, scopes: readScopes('checkout_links') } },
-    handler: (request) => service.listLinks(db, config, merchantOf(request), request.query),
+    handler: (request) => service.listLinks(readDb, config, merchantOf(request), request.query),
   });
 
   app.post('/v1/checkout-links/', {
@@ -52,10 +53,11 @@ export function checkoutLinkRoutes(app: App, { db, config }: Context): void {
     handler: async (request, reply) => {
       const query = request.query as Record<string, string | undefined>;
       const loaded = await transaction(db, (trx) =>
-        service.visitLink(trx, config, request.params.client_secret, { embedOrigin: query.embed_origin, ipAddress: request.ip, customerEmail: query.customer_email, discountCode: query.discount_code }),
+        service.visitLink(trx, config, request.params.client_secret, { embedOrigin: parseEmbedOrigin(query.embed_origin), ipAddress: request.ip, customerEmail: query.customer_email, discountCode: query.discount_code }),
       );
       const target = new URL(checkoutUrl(config, loaded.checkout.client_secret));
-      for (const [key, value] of Object.entries(query)) if (key !== 'embed_origin' && typeof value === 'string') target.searchParams.set(key, value);
+      // Passed along whole: the checkout page checks `embed_origin` (an invalid one gets its error page).
+      for (const [key, value] of Object.entries(query)) if (typeof value === 'string') target.searchParams.set(key, value);
       return reply.redirect(target.toString(), 307);
     },
   });

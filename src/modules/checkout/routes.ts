@@ -3,6 +3,7 @@ import type { Context } from '../../kit/context.js';
 import { transaction } from '../../kit/db.js';
 import { ResourceNotFound } from '../../kit/errors.js';
 import { merchantOf, type App } from '../../kit/http.js';
+import { RATE_LIMITS } from '../../kit/rate-limit.js';
 import { IdParams } from '../../kit/schemas.js';
 import { confirmCheckout } from './confirm.js';
 import { presentCheckout, presentCheckoutPublic } from './presenter.js';
@@ -27,11 +28,11 @@ import { CheckoutStreams } from './stream.js';
 const tags = ['checkouts', 'custom'];
 const ANONYMOUS = { subjects: ['anonymous', 'user', 'organization', 'customer'] } as const;
 
-export function checkoutRoutes(app: App, { db, notifications, config, payments, authenticator }: Context): void {
+export function checkoutRoutes(app: App, { db, readDb, notifications, config, payments, authenticator }: Context): void {
   app.get('/v1/checkouts/custom/', {
     schema: { tags, summary: 'List Checkout Sessions', operationId: 'checkouts:custom:list', querystring: CheckoutListQuery, response: { 200: ListResourceCheckout } },
     config: { auth: { subjects: MERCHANT, scopes: readScopes('checkouts') } },
-    handler: (request) => service.listCheckouts(db, config, merchantOf(request), request.query),
+    handler: (request) => service.listCheckouts(readDb, config, merchantOf(request), request.query),
   });
 
   app.post('/v1/checkouts/custom/', {
@@ -79,7 +80,7 @@ export function checkoutRoutes(app: App, { db, notifications, config, payments, 
   // The customer's side: by client secret, no token needed.
   app.get('/v1/checkouts/custom/client/:client_secret', {
     schema: { tags, summary: 'Get Checkout Session from Client', operationId: 'checkouts:custom:client_get', params: ClientSecretParams, response: { 200: CheckoutPublic } },
-    config: { auth: ANONYMOUS },
+    config: { auth: ANONYMOUS, rateLimit: RATE_LIMITS.checkoutClient },
     handler: async (request) => {
       const loaded = await service.getCheckoutByClientSecret(db, request.params.client_secret);
       return presentCheckoutPublic(config, loaded, await service.organizationOf(db, loaded.checkout));
@@ -88,7 +89,7 @@ export function checkoutRoutes(app: App, { db, notifications, config, payments, 
 
   app.patch('/v1/checkouts/custom/client/:client_secret', {
     schema: { tags, summary: 'Update Checkout Session from Client', operationId: 'checkouts:custom:client_update', params: ClientSecretParams, body: CheckoutUpdatePublic, response: { 200: CheckoutPublic } },
-    config: { auth: ANONYMOUS },
+    config: { auth: ANONYMOUS, rateLimit: RATE_LIMITS.checkoutClient },
     handler: async (request) => {
       const loaded = await transaction(db, (trx) => service.updateCheckoutByClientSecret(trx, config, request.params.client_secret, request.body));
       return presentCheckoutPublic(config, loaded, await service.organizationOf(db, loaded.checkout));
@@ -116,7 +117,7 @@ export function checkoutRoutes(app: App, { db, notifications, config, payments, 
 
   app.post('/v1/checkouts/custom/client/:client_secret/confirm', {
     schema: { tags, summary: 'Confirm Checkout Session from Client', operationId: 'checkouts:custom:client_confirm', params: ClientSecretParams, body: CheckoutConfirm, response: { 200: CheckoutPublicConfirmed } },
-    config: { auth: ANONYMOUS },
+    config: { auth: ANONYMOUS, rateLimit: RATE_LIMITS.checkoutConfirm },
     handler: async (request) => {
       const { loaded, customerSessionToken } = await transaction(db, (trx) => confirmCheckout(trx, config, payments, authenticator, request.params.client_secret, request.body));
       return { ...presentCheckoutPublic(config, loaded, await service.organizationOf(db, loaded.checkout)), customer_session_token: customerSessionToken };

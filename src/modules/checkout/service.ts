@@ -293,7 +293,11 @@ export async function prepareUpdate(
   if (checkout.status !== 'open' || checkout.expires_at <= clock.now()) throw new ValidationError(['body'], 'Checkout is not open.', null, 'checkout_not_open');
   const issues = new ValidationIssues();
   const price = await findPriceAt(trx, input.product_price_id ?? checkout.product_price_id, checkout.catalog_version);
-  if (!price) throw new Error('checkout price vanished');
+  if (!price) {
+    // A price id of another organization, or none at all, is the caller's mistake.
+    if (input.product_price_id) throw new ValidationError(['body', 'product_price_id'], 'Price does not exist.', input.product_price_id);
+    throw new Error('checkout price vanished');
+  }
   if (input.product_price_id && input.product_price_id !== checkout.product_price_id) {
     if (price.product_id !== checkout.product_id) issues.add(['body', 'product_price_id'], 'Price does not belong to the product.', input.product_price_id);
     else if (price.is_archived) issues.add(['body', 'product_price_id'], 'Price is archived.', input.product_price_id);

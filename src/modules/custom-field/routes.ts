@@ -18,11 +18,11 @@ async function dropUnsetProperties(request: FastifyRequest): Promise<void> {
   }
 }
 
-export function customFieldRoutes(app: App, { db }: Context): void {
+export function customFieldRoutes(app: App, { db, readDb }: Context): void {
   app.get('/v1/custom-fields/', {
     schema: { tags, summary: 'List Custom Fields', operationId: 'custom-fields:list', querystring: CustomFieldListQuery, response: { 200: ListResourceCustomField } },
     config: { auth: { subjects: MERCHANT, scopes: readScopes('custom_fields') } },
-    handler: (request) => service.listCustomFields(db, merchantOf(request), request.query),
+    handler: (request) => service.listCustomFields(readDb, merchantOf(request), request.query),
   });
 
   app.post('/v1/custom-fields/', {

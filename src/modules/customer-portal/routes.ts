@@ -27,7 +27,7 @@ const READ = { subjects: ['customer'] as const, scopes: readScopes('customer_por
 const WRITE = { subjects: ['customer'] as const, scopes: writeScopes('customer_portal') };
 
 export function customerPortalRoutes(app: App, context: Context): void {
-  const { db, config } = context;
+  const { db, readDb, config } = context;
   app.get('/v1/customer-portal/customers/:id', {
     schema: { tags, summary: 'Get Customer', operationId: 'customer_portal:customers:get', params: IdParams, response: { 200: CustomerPortalCustomer } },
     config: { auth: READ },
@@ -43,7 +43,7 @@ export function customerPortalRoutes(app: App, context: Context): void {
   app.get('/v1/customer-portal/orders/', {
     schema: { tags, summary: 'List Orders', operationId: 'customer_portal:orders:list', querystring: CustomerOrderListQuery, response: { 200: ListResourceCustomerOrder } },
     config: { auth: READ },
-    handler: (request) => service.listOrders(db, config, customerOf(request), request.query),
+    handler: (request) => service.listOrders(readDb, config, customerOf(request), request.query),
   });
 
   app.get('/v1/customer-portal/orders/:id', {
@@ -61,7 +61,7 @@ export function customerPortalRoutes(app: App, context: Context): void {
   app.get('/v1/customer-portal/subscriptions/', {
     schema: { tags, summary: 'List Subscriptions', operationId: 'customer_portal:subscriptions:list', querystring: CustomerSubscriptionListQuery, response: { 200: ListResourceCustomerSubscription } },
     config: { auth: READ },
-    handler: (request) => service.listSubscriptions(db, config, customerOf(request), request.query),
+    handler: (request) => service.listSubscriptions(readDb, config, customerOf(request), request.query),
   });
 
   app.get('/v1/customer-portal/subscriptions/:id', {
@@ -85,7 +85,7 @@ export function customerPortalRoutes(app: App, context: Context): void {
   app.get('/v1/customer-portal/benefit-grants/', {
     schema: { tags, summary: 'List Benefit Grants', operationId: 'customer_portal:benefit-grants:list', querystring: CustomerBenefitGrantListQuery, response: { 200: ListResourceCustomerBenefitGrant } },
     config: { auth: READ },
-    handler: (request) => service.listGrants(db, customerOf(request), request.query),
+    handler: (request) => service.listGrants(readDb, customerOf(request), request.query),
   });
 
   app.get('/v1/customer-portal/benefit-grants/:id', {

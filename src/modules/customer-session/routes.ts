@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { MERCHANT, writeScopes } from '../../kit/auth.js';
 import type { Context } from '../../kit/context.js';
+import { RATE_LIMITS } from '../../kit/rate-limit.js';
 import { transaction } from '../../kit/db.js';
 import { ValidationError } from '../../kit/errors.js';
 import { merchantOf, type App } from '../../kit/http.js';
@@ -59,6 +60,7 @@ export function customerSessionCodeRoutes(app: App, { db, config, authenticator 
   const tags = ['customer_portal'];
   app.post('/v1/customer-portal/customer-session/request', {
     schema: { tags, summary: 'Request Customer Session Code', hide: true, body: Type.Object({ email: Type.String({ format: 'email' }), organization_id: UUID }), response: { 202: Type.Null() } },
+    config: { rateLimit: RATE_LIMITS.signInCodes },
     handler: async (request, reply) => {
       await transaction(db, (trx) => requestCode(trx, authenticator, config, request.body));
       return reply.code(202).send(null);
@@ -67,6 +69,7 @@ export function customerSessionCodeRoutes(app: App, { db, config, authenticator 
 
   app.post('/v1/customer-portal/customer-session/authenticate', {
     schema: { tags, summary: 'Authenticate Customer Session Code', hide: true, body: Type.Object({ code: Type.String() }), response: { 200: Type.Object({ token: Type.String() }) } },
+    config: { rateLimit: RATE_LIMITS.signInAttempts },
     handler: async (request) => {
       const { token } = await transaction(db, (trx) => authenticateCode(trx, authenticator, request.body.code));
       return { token };

@@ -9,11 +9,11 @@ import * as service from './service.js';
 
 const tags = ['customers'];
 
-export function customerRoutes(app: App, { db }: Context): void {
+export function customerRoutes(app: App, { db, readDb }: Context): void {
   app.get('/v1/customers/', {
     schema: { tags, summary: 'List Customers', operationId: 'customers:list', querystring: CustomerListQuery, response: { 200: ListResourceCustomer } },
     config: { auth: { subjects: MERCHANT, scopes: readScopes('customers') } },
-    handler: (request) => service.listCustomers(db, merchantOf(request), request.query),
+    handler: (request) => service.listCustomers(readDb, merchantOf(request), request.query),
   });
 
   app.post('/v1/customers/', {

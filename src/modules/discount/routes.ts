@@ -9,11 +9,11 @@ import * as service from './service.js';
 
 const tags = ['discounts'];
 
-export function discountRoutes(app: App, { db }: Context): void {
+export function discountRoutes(app: App, { db, readDb }: Context): void {
   app.get('/v1/discounts/', {
     schema: { tags, summary: 'List Discounts', operationId: 'discounts:list', querystring: DiscountListQuery, response: { 200: ListResourceDiscount } },
     config: { auth: { subjects: MERCHANT, scopes: readScopes('discounts') } },
-    handler: (request) => service.listDiscounts(db, merchantOf(request), request.query),
+    handler: (request) => service.listDiscounts(readDb, merchantOf(request), request.query),
   });
 
   app.post('/v1/discounts/', {

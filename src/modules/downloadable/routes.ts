@@ -7,11 +7,11 @@ import * as service from './service.js';
 
 const tags = ['customer_portal'];
 
-export function downloadableRoutes(app: App, { db, config, storage }: Context): void {
+export function downloadableRoutes(app: App, { db, readDb, config, storage }: Context): void {
   app.get('/v1/customer-portal/downloadables/', {
     schema: { tags, summary: 'List Downloadables', operationId: 'customer_portal:downloadables:list', querystring: DownloadableListQuery, response: { 200: ListResourceDownloadableRead } },
     config: { auth: { subjects: ['customer'], scopes: readScopes('customer_portal') } },
-    handler: (request) => service.listDownloadables(db, config, customerOf(request), request.query),
+    handler: (request) => service.listDownloadables(readDb, config, customerOf(request), request.query),
   });
 
   // Public: the signed token is the permission.

@@ -13,11 +13,11 @@ const tags = ['files'];
 // Polar guards every files endpoint, reads included, with the write scope.
 const auth = { subjects: MERCHANT, scopes: writeScopes('files') };
 
-export function fileRoutes(app: App, { db, config, storage }: Context): void {
+export function fileRoutes(app: App, { db, readDb, config, storage }: Context): void {
   app.get('/v1/files/', {
     schema: { tags, summary: 'List Files', operationId: 'files:list', querystring: FileListQuery, response: { 200: ListResourceFileRead } },
     config: { auth },
-    handler: (request) => service.listFiles(db, config, merchantOf(request), request.query),
+    handler: (request) => service.listFiles(readDb, config, merchantOf(request), request.query),
   });
 
   app.post('/v1/files/', {

@@ -1,5 +1,6 @@
 import { MERCHANT, readScopes, writeScopes } from '../../kit/auth.js';
 import type { Context } from '../../kit/context.js';
+import { RATE_LIMITS } from '../../kit/rate-limit.js';
 import { transaction } from '../../kit/db.js';
 import { customerOf, merchantOf, type App } from '../../kit/http.js';
 import { IdParams } from '../../kit/schemas.js';
@@ -22,12 +23,12 @@ import * as service from './service.js';
 
 const CUSTOMER = ['customer'] as const;
 
-export function licenseKeyRoutes(app: App, { db }: Context): void {
+export function licenseKeyRoutes(app: App, { db, readDb }: Context): void {
   const tags = ['license_keys'];
   app.get('/v1/license-keys', {
     schema: { tags, summary: 'List License Keys', operationId: 'license_keys:list', querystring: LicenseKeyListQuery, response: { 200: ListResourceLicenseKeyRead } },
     config: { auth: { subjects: MERCHANT, scopes: readScopes('license_keys') } },
-    handler: (request) => service.listLicenseKeys(db, merchantOf(request), request.query),
+    handler: (request) => service.listLicenseKeys(readDb, merchantOf(request), request.query),
   });
 
   app.get('/v1/license-keys/:id', {
@@ -49,13 +50,13 @@ export function licenseKeyRoutes(app: App, { db }: Context): void {
   });
 }
 
-export function customerLicenseKeyRoutes(app: App, { db }: Context): void {
+export function customerLicenseKeyRoutes(app: App, { db, readDb }: Context): void {
   const tags = ['customer_portal'];
   const validations = service.createValidationBatcher(db);
   app.get('/v1/customer-portal/license-keys/', {
     schema: { tags, summary: 'List License Keys', operationId: 'customer_portal:license_keys:list', querystring: CustomerLicenseKeyListQuery, response: { 200: ListResource(LicenseKeyRead) } },
     config: { auth: { subjects: CUSTOMER, scopes: readScopes('customer_portal') } },
-    handler: (request) => service.listCustomerLicenseKeys(db, customerOf(request), request.query),
+    handler: (request) => service.listCustomerLicenseKeys(readDb, customerOf(request), request.query),
   });
 
   app.get('/v1/customer-portal/license-keys/:id', {
@@ -67,16 +68,19 @@ export function customerLicenseKeyRoutes(app: App, { db }: Context): void {
   // Public: the key itself is the credential, as Polar's.
   app.post('/v1/customer-portal/license-keys/validate', {
     schema: { tags, summary: 'Validate License Key', operationId: 'customer_portal:license_keys:validate', body: LicenseKeyValidate, response: { 200: ValidatedLicenseKey } },
+    config: { rateLimit: RATE_LIMITS.licenseKeys },
     handler: (request) => service.validateLicenseKey(db, validations, request.body),
   });
 
   app.post('/v1/customer-portal/license-keys/activate', {
     schema: { tags, summary: 'Activate License Key', operationId: 'customer_portal:license_keys:activate', body: LicenseKeyActivate, response: { 200: LicenseKeyActivationRead } },
+    config: { rateLimit: RATE_LIMITS.licenseKeys },
     handler: (request) => transaction(db, (trx) => service.activateLicenseKey(trx, request.body)),
   });
 
   app.post('/v1/customer-portal/license-keys/deactivate', {
     schema: { tags, summary: 'Deactivate License Key', operationId: 'customer_portal:license_keys:deactivate', body: LicenseKeyDeactivate, response: { 204: { type: 'null' } } },
+    config: { rateLimit: RATE_LIMITS.licenseKeys },
     handler: async (request, reply) => {
       await transaction(db, (trx) => service.deactivateLicenseKey(trx, request.body));
       return reply.code(204).send();

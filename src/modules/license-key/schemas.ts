@@ -75,7 +75,8 @@ export const LicenseKeyValidate = Type.Object({
   activation_id: Type.Optional(Nullable(UUID)),
   benefit_id: Type.Optional(Nullable(UUID)),
   customer_id: Type.Optional(Nullable(UUID)),
-  increment_usage: Type.Optional(Nullable(Type.Integer())),
+  // Bounded so that a key's usage (a bigint) cannot be overflowed in a few calls.
+  increment_usage: Type.Optional(Nullable(Type.Integer({ minimum: -2147483648, maximum: 2147483647 }))),
   conditions: Type.Optional(JsonObject),
 });
 export type LicenseKeyValidate = Static<typeof LicenseKeyValidate>;

@@ -6,7 +6,7 @@ import * as service from './service.js';
 
 const tags = ['metrics'];
 
-export function metricsRoutes(app: App, { db }: Context): void {
+export function metricsRoutes(app: App, { readDb }: Context): void {
   app.get('/v1/metrics/', {
     schema: {
       tags,
@@ -17,7 +17,7 @@ export function metricsRoutes(app: App, { db }: Context): void {
       response: { 200: MetricsResponse },
     },
     config: { auth: { subjects: MERCHANT, scopes: [WEB_DEFAULT, 'metrics:read'] } },
-    handler: (request) => service.getMetrics(db, merchantOf(request), request.query),
+    handler: (request) => service.getMetrics(readDb, merchantOf(request), request.query),
   });
 
   app.get('/v1/metrics/limits', {

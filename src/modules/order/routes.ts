@@ -9,11 +9,11 @@ import * as service from './service.js';
 
 const tags = ['orders'];
 
-export function orderRoutes(app: App, { db, config }: Context): void {
+export function orderRoutes(app: App, { db, readDb, config }: Context): void {
   app.get('/v1/orders/', {
     schema: { tags, summary: 'List Orders', operationId: 'orders:list', querystring: OrderListQuery, response: { 200: ListResourceOrder } },
     config: { auth: { subjects: MERCHANT, scopes: readScopes('orders') } },
-    handler: (request) => service.listOrders(db, merchantOf(request), request.query),
+    handler: (request) => service.listOrders(readDb, merchantOf(request), request.query),
   });
 
   app.get('/v1/orders/:id', {

@@ -101,6 +101,34 @@ export async function addMember(trx: Transaction, userId: string, organizationId
   await trx
     .insertInto('user_organizations')
     .values({ user_id: userId, organization_id: organizationId, created_at: now })
-    .onConflict((conflict) => conflict.columns(['user_id', 'organization_id']).doUpdateSet({ deleted_at: null }))
+    // A former member who comes back joins anew (the earliest membership is the owner's: see listMembers).
+    .onConflict((conflict) =>
+      conflict.columns(['user_id', 'organization_id']).doUpdateSet({
+        deleted_at: null,
+        created_at: sql<Date>`CASE WHEN user_organizations.deleted_at IS NULL THEN user_organizations.created_at ELSE excluded.created_at END`,
+      }),
+    )
+    .execute();
+}
+
+export interface MemberRow {
+  user_id: string;
+  created_at: Date;
+  email: string;
+}
+
+/**
+ * An organization's active members, oldest first. The first is its owner: the user who created it
+ * (Floe records no owner column; the creator's membership is the earliest, ties broken by user id).
+ */
+export function listMembers(db: Queryable, organizationId: string): Promise<MemberRow[]> {
+  return db
+    .selectFrom('user_organizations')
+    .innerJoin('users', 'users.id', 'user_organizations.user_id')
+    .select(['user_organizations.user_id', 'user_organizations.created_at', 'users.email'])
+    .where('user_organizations.organization_id', '=', organizationId)
+    .where('user_organizations.deleted_at', 'is', null)
+    .orderBy('user_organizations.created_at', 'asc')
+    .orderBy('user_organizations.user_id', 'asc')
     .execute();
 }

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Nullable, Timestamps, UUID } from '../../kit/schemas.js';
+import { DateTime, Nullable, Timestamps, UUID } from '../../kit/schemas.js';
 import { ListResource, PaginationQuery } from '../../kit/pagination.js';
 import { SortingQuery } from '../../kit/sorting.js';
 
@@ -83,3 +83,23 @@ export const OrganizationListQuery = Type.Object({
 export type OrganizationListQuery = Static<typeof OrganizationListQuery>;
 
 export const ListResourceOrganization = ListResource(Organization);
+
+/** A member of an organization (Polar's private `members` list, with the fields of its later API). */
+export const OrganizationMember = Type.Object(
+  {
+    user_id: UUID,
+    created_at: DateTime,
+    email: Type.String(),
+    avatar_url: Nullable(Type.String()),
+    is_owner: Type.Boolean({ description: 'Whether the member owns the organization (its first member): only the owner invites.' }),
+  },
+  { $id: 'OrganizationMember' },
+);
+export type OrganizationMember = Static<typeof OrganizationMember>;
+
+export const ListResourceOrganizationMember = ListResource(OrganizationMember);
+
+export const OrganizationMemberInvite = Type.Object({
+  email: Type.String({ format: 'email', maxLength: 320, description: 'The e-mail address of the user to add.' }),
+});
+export type OrganizationMemberInvite = Static<typeof OrganizationMemberInvite>;

@@ -6,14 +6,24 @@ import type { PresentedOrganization, SellerOrganization } from './repository.js'
 import { LruCache } from '../../kit/cache.js';
 import type { MerchantSubject, UserSubject } from '../../kit/auth.js';
 import type { Queryable, Transaction } from '../../kit/db.js';
-import { ResourceNotFound, ValidationError } from '../../kit/errors.js';
+import { NotPermitted, ResourceNotFound, ValidationError } from '../../kit/errors.js';
+import { sendEmail } from '../../kit/mail.js';
 import { recordEvent } from '../../kit/events.js';
 import { newId } from '../../kit/ids.js';
 import { clock } from '../../kit/clock.js';
 import { toPage, type Page } from '../../kit/pagination.js';
 import { parseSorting } from '../../kit/sorting.js';
+import { findOrCreateUser } from '../user/service.js';
 import * as repository from './repository.js';
-import type { Organization, OrganizationCreate, OrganizationListQuery, OrganizationSortField, OrganizationUpdate } from './schemas.js';
+import type {
+  Organization,
+  OrganizationCreate,
+  OrganizationListQuery,
+  OrganizationMember,
+  OrganizationMemberInvite,
+  OrganizationSortField,
+  OrganizationUpdate,
+} from './schemas.js';
 
 const RESERVED_SLUGS = new Set([
   'benefits', 'donations', 'issue-funding', 'newsletters', 'products', 'careers', 'legal', 'docs', 'login',
@@ -158,3 +168,46 @@ export async function findOrCreateOrganization(
   return row;
 }
 
+
+function presentMember(row: repository.MemberRow, ownerId: string | undefined): OrganizationMember {
+  return { user_id: row.user_id, created_at: row.created_at, email: row.email, avatar_url: null, is_owner: row.user_id === ownerId };
+}
+
+/** The organization's members, oldest (the owner) first, as one page. */
+export async function listMembers(db: Queryable, subject: MerchantSubject, organizationId: string): Promise<Page<OrganizationMember>> {
+  await getOrganization(db, subject, organizationId);
+  const rows = await repository.listMembers(db, organizationId);
+  const ownerId = rows[0]?.user_id;
+  return { items: rows.map((row) => presentMember(row, ownerId)), pagination: { total_count: rows.length, max_page: 1 } };
+}
+
+/**
+ * Adds a user (created when the address is new) to the organization and tells them by e-mail. Only
+ * the owner invites; inviting a member again changes nothing. `added` is false for an existing member.
+ */
+export async function inviteMember(
+  trx: Transaction,
+  baseUrl: string,
+  subject: UserSubject,
+  organizationId: string,
+  input: OrganizationMemberInvite,
+): Promise<{ member: OrganizationMember; added: boolean }> {
+  const organization = await getOrganization(trx, subject, organizationId);
+  // Locked so that two invitations of the same address do not both send an e-mail.
+  await repository.lockById(trx, organizationId);
+  const members = await repository.listMembers(trx, organizationId);
+  const ownerId = members[0]?.user_id;
+  if (ownerId !== subject.userId) throw new NotPermitted('Only the owner of the organization can invite members.');
+  const user = await findOrCreateUser(trx, input.email);
+  const existing = members.find((member) => member.user_id === user.id);
+  if (existing) return { member: presentMember(existing, ownerId), added: false };
+  const now = clock.now();
+  await repository.addMember(trx, user.id, organizationId, now);
+  await sendEmail(trx, {
+    organizationId,
+    to: user.email,
+    subject: `You were added to ${organization.name} on Floe`,
+    body: `You are now a member of ${organization.name} on Floe.\n\nSign in with this e-mail address at ${baseUrl}/dashboard to see it.`,
+  });
+  return { member: presentMember({ user_id: user.id, created_at: now, email: user.email }, ownerId), added: true };
+}

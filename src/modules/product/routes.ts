@@ -9,11 +9,11 @@ import * as service from './service.js';
 
 const tags = ['products'];
 
-export function productRoutes(app: App, { db, config }: Context): void {
+export function productRoutes(app: App, { db, readDb, config }: Context): void {
   app.get('/v1/products/', {
     schema: { tags, summary: 'List Products', operationId: 'products:list', querystring: ProductListQuery, response: { 200: ListResourceProduct } },
     config: { auth: { subjects: MERCHANT, scopes: readScopes('products') } },
-    handler: async (request, reply) => sendShared(reply, await service.listProducts(db, config, merchantOf(request), request.query)),
+    handler: async (request, reply) => sendShared(reply, await service.listProducts(readDb, config, merchantOf(request), request.query)),
   });
 
   app.post('/v1/products/', {

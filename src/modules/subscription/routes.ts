@@ -10,11 +10,11 @@ import * as service from './service.js';
 const tags = ['subscriptions'];
 
 export function subscriptionRoutes(app: App, context: Context): void {
-  const { db, config } = context;
+  const { db, readDb, config } = context;
   app.get('/v1/subscriptions/', {
     schema: { tags, summary: 'List Subscriptions', operationId: 'subscriptions:list', querystring: SubscriptionListQuery, response: { 200: ListResourceSubscription } },
     config: { auth: { subjects: MERCHANT, scopes: readScopes('subscriptions') } },
-    handler: (request) => service.listSubscriptions(db, config, merchantOf(request), request.query),
+    handler: (request) => service.listSubscriptions(readDb, config, merchantOf(request), request.query),
   });
 
   app.get('/v1/subscriptions/export', {
@@ -24,6 +24,13 @@ export function subscriptionRoutes(app: App, context: Context): void {
       const csv = await service.exportSubscriptions(db, merchantOf(request), request.query.organization_id);
       return reply.type('text/csv').header('content-disposition', 'attachment; filename=polar-subscribers.csv').send(csv);
     },
+  });
+
+  // Not in SDK 0.21 (Polar added `subscriptions:get` later); the dashboard's subscription screen reads it.
+  app.get('/v1/subscriptions/:id', {
+    schema: { tags, summary: 'Get Subscription', operationId: 'subscriptions:get', params: IdParams, response: { 200: Subscription } },
+    config: { auth: { subjects: MERCHANT, scopes: readScopes('subscriptions') } },
+    handler: async (request) => presentSubscription(config, await service.getSubscription(db, merchantOf(request), request.params.id)),
   });
 
   app.patch('/v1/subscriptions/:id', {

@@ -26,7 +26,8 @@ export function testClockRoutes(app: App, context: Context): void {
       body: TestClockAdvance,
       response: { 200: TestClock },
     },
-    config: { auth: { subjects: MERCHANT, scopes: writeScopes('subscriptions') } },
+    // Carrying out a year of renewals for many subscriptions can take longer than a request may.
+    config: { auth: { subjects: MERCHANT, scopes: writeScopes('subscriptions') }, timeLimit: false },
     handler: (request) => service.advanceTestClock(context, merchantOf(request), request.body),
   });
 }

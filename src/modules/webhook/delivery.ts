@@ -20,7 +20,7 @@ import { afterCommit, transaction, type Database } from '../../kit/db.js';
 import { eventsRecorded } from '../../kit/events.js';
 import { pollLoop, Signal } from '../../kit/poll.js';
 import { newId } from '../../kit/ids.js';
-import type { BackgroundTask, RunningWorker } from '../../worker.js';
+import type { BackgroundTask, RunningTask } from '../../kit/module.js';
 import { renderPayload } from './format.js';
 import { publicOnlyLookup } from './url-safety.js';
 import type { WebhookFormat } from '../../db/schema/webhook.js';
@@ -200,7 +200,7 @@ async function sendDueEvents(context: Context, agent: Agent): Promise<number> {
 
 export const webhookDelivery: BackgroundTask = {
   name: 'webhooks',
-  start(context: Context): RunningWorker {
+  start(context: Context): RunningTask {
     const agent = new Agent({
       keepAliveTimeout: 10_000,
       ...(context.config.webhooks.allowPrivateUrls ? {} : { connect: { lookup: publicOnlyLookup } }),

@@ -17,11 +17,11 @@ import * as service from './service.js';
 
 const tags = ['webhooks'];
 
-export function webhookRoutes(app: App, { db, config }: Context): void {
+export function webhookRoutes(app: App, { db, readDb, config }: Context): void {
   app.get('/v1/webhooks/endpoints', {
     schema: { tags, summary: 'List Webhook Endpoints', operationId: 'webhooks:list_webhook_endpoints', querystring: WebhookEndpointListQuery, response: { 200: ListResourceWebhookEndpoint } },
     config: { auth: { subjects: MERCHANT, scopes: readScopes('webhooks') } },
-    handler: (request) => service.listEndpoints(db, merchantOf(request), request.query),
+    handler: (request) => service.listEndpoints(readDb, merchantOf(request), request.query),
   });
 
   app.post('/v1/webhooks/endpoints', {
@@ -57,7 +57,7 @@ export function webhookRoutes(app: App, { db, config }: Context): void {
   app.get('/v1/webhooks/deliveries', {
     schema: { tags, summary: 'List Webhook Deliveries', operationId: 'webhooks:list_webhook_deliveries', querystring: WebhookDeliveryListQuery, response: { 200: ListResourceWebhookDelivery } },
     config: { auth: { subjects: MERCHANT, scopes: readScopes('webhooks') } },
-    handler: (request) => service.listDeliveries(db, merchantOf(request), request.query),
+    handler: (request) => service.listDeliveries(readDb, merchantOf(request), request.query),
   });
 
   app.post('/v1/webhooks/events/:id/redeliver', {

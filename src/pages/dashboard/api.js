@@ -29,7 +29,9 @@ export async function api(method, path, { query, body } = {}) {
   if (method !== 'GET') headers['x-csrf-token'] = config.csrf;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(url, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
-  if (response.status === 401) {
+  // A 401 means the session ended, except where Polar answers 401 for another organization's
+  // record (a license key): the session is asked about before sending the user to sign in.
+  if (response.status === 401 && path !== '/v1/users/me' && (await fetch('/v1/users/me', { credentials: 'same-origin' })).status === 401) {
     window.location.assign('/dashboard');
     throw new ApiError(401, { detail: 'Your session has ended: sign in again.' });
   }

@@ -1,7 +1,7 @@
 // The dashboard's shell: the organization switcher, the navigation, and the router. Screens are
 // modules under views/ (loaded when first shown); each draws into `ctx.main` from the API.
 import { api, config } from './api.js';
-import { draw, html } from './ui.js';
+import { draw, field, html, onSubmit } from './ui.js';
 
 /** Path (after /dashboard/{slug}/) → the view module that draws it; `:id` is passed as `ctx.params.id`. */
 const ROUTES = [
@@ -79,18 +79,35 @@ ${config.testMode ? html`<span class="badge test" title="Payments are test payme
 <main id="main" tabindex="-1"><div id="flash" role="status" aria-live="polite"></div><div id="screen"><p class="loading">Loading…</p></div></main>`;
 }
 
+/** `#app[data-state]` is `loading` while a screen is drawn and `ready` once it is (tests wait for it). */
 async function show() {
+  root.dataset.state = 'loading';
+  try {
+    await drawScreen();
+  } finally {
+    root.dataset.state = 'ready';
+  }
+}
+
+async function drawScreen() {
   const [, , slug = '', ...restParts] = window.location.pathname.replace(/\/+$/, '').split('/');
   if (!user) {
     [user, organizations] = await Promise.all([api('GET', '/v1/users/me'), api('GET', '/v1/organizations/', { query: { limit: 100 } }).then((result) => result.items)]);
   }
   if (!slug) {
     if (organizations.length === 1) return navigate(`/dashboard/${organizations[0].slug}`, { replace: true });
-    return draw(
+    draw(
       root,
-      html`<main class="narrow"><h1>Your organizations</h1>${organizations.length ? html`<ul class="organizations">${organizations.map((organization) => html`<li><a href="/dashboard/${organization.slug}">${organization.name}</a></li>`)}</ul>` : html`<p>You are not a member of any organization yet. Ask an organization's owner to invite you.</p>`}
+      html`<main class="narrow"><h1>Your organizations</h1>${organizations.length ? html`<ul class="organizations">${organizations.map((organization) => html`<li><a href="/dashboard/${organization.slug}">${organization.name}</a></li>`)}</ul>` : html`<p>You are not a member of any organization yet: create one, or ask an organization's owner to invite you.</p>`}
+<form id="new-organization" class="card"><h2>New organization</h2>${field('Name', 'name', { required: true })}${field('Slug', 'slug', { required: true, hint: 'Lowercase letters, digits and dashes: its URLs use it.' })}<button type="submit">Create organization</button></form>
 <form method="post" action="/dashboard/sign-out"><input type="hidden" name="csrf" value="${config.csrf}"><button type="submit" class="secondary">Sign out</button></form></main>`,
     );
+    onSubmit(document.getElementById('new-organization'), async (body) => {
+      const created = await api('POST', '/v1/organizations/', { body });
+      organizations = [...organizations, created];
+      await navigate(`/dashboard/${created.slug}`);
+    });
+    return;
   }
   const organization = organizations.find((candidate) => candidate.slug === slug);
   const rest = restParts.join('/');

@@ -300,3 +300,21 @@ export async function uploadFile(api, file, { organizationId, service }) {
     body: { id: created.upload.id, path: created.upload.path, parts: [{ number: 1, checksum_etag: sent.headers.get('etag'), checksum_sha256_base64: null }] },
   });
 }
+
+// ── Webhooks and settings: choices read from the API's own schema ──
+let openApiDocument;
+
+/**
+ * The allowed values of an array property of a request body, from /openapi.json: the screens offer
+ * exactly what the API accepts (webhook event types, token scopes) without a copy of either list.
+ */
+export async function bodyChoices(path, method, property) {
+  openApiDocument ??= fetch('/openapi.json').then((response) => response.json());
+  const schema = (await openApiDocument).paths[path][method].requestBody.content['application/json'].schema;
+  return schema.properties[property].items.enum;
+}
+
+/** A secret shown once: read-only, with a copy button and the warning that it will not be shown again. */
+export function revealedSecret(label, id, value) {
+  return html`<div class="field" data-revealed-secret><label for="${id}">${label}</label><div class="row"><input id="${id}" class="secret grow" type="text" value="${value}" readonly><button type="button" class="secondary" data-copy="${id}">Copy</button></div><p class="hint">Copy it now: it will not be shown again.</p></div>`;
+}
