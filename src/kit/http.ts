@@ -153,6 +153,16 @@ export function sendShared(reply: FastifyReply, value: object): FastifyReply {
   return reply.type('application/json').send(body);
 }
 
+/**
+ * Lets the routes of `scope` take URL-encoded form bodies (pages' forms, OAuth2's endpoints) as a
+ * flat object of strings; the API elsewhere stays JSON-only.
+ */
+export function acceptForms(scope: App): void {
+  scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(String(body))));
+  });
+}
+
 /** The subject of a route that accepts only merchants (users and organizations). */
 export function merchantOf(request: FastifyRequest): MerchantSubject {
   const subject = request.subject;

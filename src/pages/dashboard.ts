@@ -16,7 +16,7 @@ import { cookieValue, SESSION_COOKIE } from '../kit/auth.js';
 import type { Context } from '../kit/context.js';
 import { transaction } from '../kit/db.js';
 import { PolarError, ResourceNotFound } from '../kit/errors.js';
-import { CSRF_HEADER, sameText, type App } from '../kit/http.js';
+import { acceptForms, CSRF_HEADER, sameText, type App } from '../kit/http.js';
 import { RATE_LIMITS } from '../kit/rate-limit.js';
 import { authenticateLoginCode, deleteUserSession, requestLoginCode, SESSION_TTL_MS } from '../modules/user-session/service.js';
 import { embedJson, escapeHtml, page } from './html.js';
@@ -107,9 +107,7 @@ export function dashboardPages(app: App, context: Context): void {
   }
 
   app.register(async (pages) => {
-    pages.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(String(body))));
-    });
+    acceptForms(pages);
 
     pages.post<{ Body: { email?: string; csrf?: string; return_to?: string } }>('/dashboard/sign-in', { schema: { hide: true }, config: { rateLimit: RATE_LIMITS.signInCodes } }, async (request, reply) => {
       const email = String(request.body?.email ?? '').trim();

@@ -13,7 +13,7 @@ import { isLocalUrl } from '../config.js';
 import type { Context } from '../kit/context.js';
 import { transaction } from '../kit/db.js';
 import { PolarError, RequestValidationError, ResourceNotFound, Unauthorized, ValidationError } from '../kit/errors.js';
-import type { App } from '../kit/http.js';
+import { acceptForms, type App } from '../kit/http.js';
 import { RATE_LIMITS } from '../kit/rate-limit.js';
 import { UUID } from '../kit/schemas.js';
 import { AdvertisementImageCreate as AdvertisementImageCreateSchema, type AdvertisementCampaign, type AdvertisementImageCreate } from '../modules/advertisement/schemas.js';
@@ -275,9 +275,7 @@ ${flash}
 
   // Forms post URL-encoded bodies; the API itself stays JSON-only, so the parser is scoped here.
   app.register(async (pages) => {
-    pages.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(String(body))));
-    });
+    acceptForms(pages);
 
     pages.get<{ Params: { slug: string }; Querystring: { customer_session_token?: string; error?: string; notice?: string } }>('/:slug/portal', { schema: { hide: true } }, async (request, reply) => {
       const organization = await organizationOf(request.params.slug);

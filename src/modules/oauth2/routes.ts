@@ -10,7 +10,7 @@ import { WEB_DEFAULT, type UserSubject } from '../../kit/auth.js';
 import type { Context } from '../../kit/context.js';
 import { transaction } from '../../kit/db.js';
 import { NotPermitted, Unauthorized } from '../../kit/errors.js';
-import { CSRF_HEADER, type App } from '../../kit/http.js';
+import { acceptForms, CSRF_HEADER, type App } from '../../kit/http.js';
 import { publicJwks } from './keys.js';
 import {
   AuthorizeResponse,
@@ -118,9 +118,7 @@ export function oauth2Routes(app: App, context: Context): void {
   });
 
   app.register(async (forms) => {
-    forms.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(String(body))));
-    });
+    acceptForms(forms);
     const endpointRequest = (request: FastifyRequest) => ({ form: formFields(request.body), authorization: request.headers.authorization });
 
     forms.post('/v1/oauth2/token', {
